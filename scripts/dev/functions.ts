@@ -1,0 +1,16 @@
+/** Loads every function's handler from source, keyed by its route. */
+import type { MainHandler } from "../../shared/http/handler.js";
+import { ROUTE_NAMES } from "../../shared/routes.js";
+import { functionNames } from "../build.js";
+import type { Handlers } from "./gateway.js";
+
+export async function loadHandlers(): Promise<Handlers> {
+  const present = new Set(functionNames());
+  const handlers: Handlers = {};
+  for (const name of ROUTE_NAMES) {
+    if (!present.has(name)) continue;
+    const mod = (await import(`../../functions/${name}/index.ts`)) as { main_handler: MainHandler };
+    handlers[name] = mod.main_handler;
+  }
+  return handlers;
+}

@@ -1,0 +1,120 @@
+/**
+ * Configuration from the environment (contract §2), parsed with zod. Each function asks only
+ * for the groups it uses, so login keeps working while chat's variables are missing.
+ */
+import * as z from "zod/mini";
+import { ApiError } from "./errors.js";
+
+const int = (fallback: number, min: number, max: number) =>
+  z.prefault(
+    z.pipe(
+      z.string(),
+      z.transform((raw, ctx) => {
+        const n = Number(raw);
+        if (!/^\d+$/.test(raw.trim()) || n < min || n > max) {
+          ctx.issues.push({
+            code: "custom",
+            input: raw,
+            message: `must be a whole number from ${min} to ${max}`,
+          });
+          return z.NEVER;
+        }
+        return n;
+      }),
+    ),
+    String(fallback),
+  );
+
+const httpOrigin = z.string().check(
+  z.refine((s) => {
+    try {
+      const u = new URL(s);
+      return u.protocol === "http:" || u.protocol === "https:";
+    } catch {
+      return false;
+    }
+  }, "must be an http(s) URL"),
+);
+
+const redisUrl = z
+  .string()
+  .check(z.refine((s) => /^rediss?:\/\/[^\s]+$/.test(s), "must be a redis:// or rediss:// URL"));
+
+const nonEmpty = z.string().check(z.minLength(1));
+
+/** Every variable we read, with its contract default. */
+export const ENV = {
+  LOG_LEVEL: z._default(z.enum(["debug", "info", "warn", "error"]), "info"),
+  REDIS_URL: redisUrl,
+  REDIS_KEY_PREFIX: z._default(z.string().check(z.regex(/^[\w:.{}-]{0,64}$/)), "wxclaw:"),
+  WX_APPID: nonEmpty,
+  WX_SECRET: nonEmpty,
+  WX_API_BASE: z._default(httpOrigin, "https://api.weixin.qq.com"),
+  WX_TIMEOUT_MS: int(5000, 100, 60000),
+  OPENCLAW_BASE_URL: httpOrigin,
+  OPENCLAW_TOKEN: z.optional(z.string()),
+  OPENCLAW_AGENT_ID: z._default(z.string().check(z.regex(/^[\w.-]{1,64}$/)), "main"),
+  OPENCLAW_TIMEOUT_MS: int(25000, 100, 900000),
+  RATE_LIMIT_MAX: int(20, 1, 1_000_000),
+  RATE_LIMIT_WINDOW_S: int(60, 1, 86400),
+  LOGIN_RATE_LIMIT_MAX: int(60, 1, 1_000_000),
+  SESSION_TTL_S: int(604800, 60, 31536000),
+  CONVERSATION_TTL_S: int(604800, 60, 31536000),
+  MESSAGE_MAX_CHARS: int(2000, 1, 20000),
+} as const;
+
+type Env = typeof ENV;
+export type EnvName = keyof Env;
+export type Config = { [K in EnvName]: z.infer<Env[K]> };
+
+/** The variables each capability needs; a function lists the groups it uses. */
+export const GROUPS = {
+  base: ["LOG_LEVEL"],
+  redis: ["REDIS_URL", "REDIS_KEY_PREFIX"],
+  session: ["SESSION_TTL_S"],
+  wechat: ["WX_APPID", "WX_SECRET", "WX_API_BASE", "WX_TIMEOUT_MS"],
+  loginLimit: ["LOGIN_RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
+  chatLimit: ["RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
+  openclaw: ["OPENCLAW_BASE_URL", "OPENCLAW_TOKEN", "OPENCLAW_AGENT_ID", "OPENCLAW_TIMEOUT_MS"],
+  conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS"],
+} as const satisfies Record<string, readonly EnvName[]>;
+
+export type Group = keyof typeof GROUPS;
+export type ConfigOf<G extends Group> = Pick<Config, (typeof GROUPS)[G][number] | "LOG_LEVEL">;
+
+/**
+ * Parses the variables of `groups` from `env`. Empty strings count as unset, because
+ * deploy tooling turns an unset `${env:X}` into "" or "undefined".
+ */
+export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: readonly G[]): ConfigOf<G> {
+  const names = new Set<EnvName>(["LOG_LEVEL"]);
+  for (const g of groups) for (const n of GROUPS[g]) names.add(n);
+  const shape: Partial<Record<EnvName, z.ZodMiniType>> = {};
+  const input: Record<string, string> = {};
+  for (const n of names) {
+    shape[n] = ENV[n];
+    const raw = env[n];
+    if (raw !== undefined && raw !== "" && raw !== "undefined") input[n] = raw;
+  }
+  const parsed = z.safeParse(z.object(shape as Record<EnvName, z.ZodMiniType>), input);
+  if (!parsed.success) {
+    const bad = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].sort();
+    const detail = parsed.error.issues
+      .map((i) => `${String(i.path[0])}: ${input[String(i.path[0])] === undefined ? "missing" : i.message}`)
+      .join("; ");
+    throw new ConfigInvalid(bad, detail);
+  }
+  return parsed.data as ConfigOf<G>;
+}
+
+/** A missing or invalid variable: 503 for the client, the variable names for the operator. */
+export class ConfigInvalid extends ApiError {
+  constructor(
+    readonly variables: string[],
+    detail: string,
+  ) {
+    super("unavailable", "The service is not configured.", {
+      operatorNote: `configuration invalid: ${detail}`,
+    });
+  }
+}

@@ -1,0 +1,164 @@
+/**
+ * The wrapper every function uses, so that a function file holds only its action.
+ * Checks run in the contract's order (§4): route and method → body size → configuration →
+ * [guard: session → body schema → limit → owned resource] → the action. Every failure,
+ * expected or not, leaves through `errorResponse`, and every invocation logs one outcome line.
+ */
+import { createHash } from "node:crypto";
+import type * as z from "zod/mini";
+import { safeParse } from "zod/mini";
+import { type ConfigOf, type Group, loadConfig } from "../config.js";
+import { ApiError, isApiError } from "../errors.js";
+import { type LimitState, limitHeaders } from "../limit/headers.js";
+import { describeError, Logger, parseLogLevel } from "../log.js";
+import { pathMatches, type RouteDef, type RouteName, routes, routesForPath } from "../routes.js";
+import { decodeRequest, type HttpRequest, parseJsonBody, readRequestLine, type ScfContext } from "./event.js";
+import { errorResponse, type IntegratedResponse, respond } from "./response.js";
+
+type RouteOf<N extends RouteName> = (typeof routes)[N];
+export type BodyOf<N extends RouteName> =
+  RouteOf<N> extends { body: infer S extends z.ZodMiniType } ? z.infer<S> : undefined;
+type ResponseOf<N extends RouteName> =
+  RouteOf<N> extends { response: infer S extends z.ZodMiniType } ? z.infer<S> : undefined;
+
+export interface GuardInput<B> {
+  req: HttpRequest;
+  config: Partial<ConfigOf<Group>>;
+  body: B | undefined;
+  /** A body that failed validation; the guard decides when to throw it. */
+  bodyError: ApiError | undefined;
+}
+
+export interface Guard<B, X> {
+  /** Configuration the guard itself reads. */
+  groups: readonly Group[];
+  run(input: GuardInput<B>): Promise<{ context: X; limit?: LimitState | undefined; userId?: string }>;
+}
+
+export type Context<N extends RouteName, G extends Group, X> = X & {
+  req: HttpRequest;
+  body: BodyOf<N>;
+  config: ConfigOf<G>;
+  log: Logger;
+};
+
+export interface Result<N extends RouteName> {
+  body: ResponseOf<N>;
+  headers?: Record<string, string>;
+}
+
+export interface Spec<N extends RouteName, G extends Group, X> {
+  /** Configuration groups the action reads. */
+  config: readonly G[];
+  /** Identifies, limits and authorises the caller before the action. */
+  guard?: Guard<BodyOf<N>, X>;
+  /** Body checks that depend on configuration (throw ApiError). */
+  check?: (body: BodyOf<N>, config: ConfigOf<G>) => void;
+}
+
+export type MainHandler = (event: unknown, context?: ScfContext) => Promise<IntegratedResponse>;
+
+function checkRoute(name: RouteName, method: string, path: string): void {
+  const route: RouteDef = routes[name];
+  if (method === route.method && pathMatches(route, path)) return;
+  const here = routesForPath(path);
+  if (here.length === 0) throw new ApiError("not_found", "No such route.");
+  const allowed = [...new Set(here.map((n) => routes[n].method))];
+  if (!(allowed as string[]).includes(method)) {
+    throw new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} for this path.`, {
+      headers: { Allow: allowed.join(", ") },
+    });
+  }
+  throw new ApiError("not_found", "No such route.", { operatorNote: "request routed to the wrong function" });
+}
+
+function parseBody<S extends z.ZodMiniType>(schema: S, text: string): z.infer<S> {
+  const parsed = safeParse(schema, parseJsonBody(text));
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
+  throw new ApiError("invalid_request", `${where}${issue?.message ?? "invalid body"}`);
+}
+
+/** A short, stable, non-reversible reference to a user for log correlation. */
+const userRef = (openid: string) => createHash("sha256").update(openid).digest("hex").slice(0, 12);
+
+/** Wraps an action into an SCF `main_handler` for the route `name`. */
+export function serve<N extends RouteName, G extends Group, X = unknown>(
+  name: N,
+  spec: Spec<N, G, X>,
+  action: (ctx: Context<N, G, X>) => Promise<Result<N>>,
+): MainHandler {
+  const route: RouteDef = routes[name];
+  const groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
+
+  return async function main_handler(event, context) {
+    // SCF would otherwise wait for the Redis socket and the HTTP agent to go idle.
+    if (context) context.callbackWaitsForEmptyEventLoop = false;
+    const started = performance.now();
+    const line = readRequestLine(event, context);
+    const log = new Logger(parseLogLevel(process.env.LOG_LEVEL)).child({ fn: name, requestId: line.requestId });
+    let limit: LimitState | undefined;
+    let userId: string | undefined;
+    let response: IntegratedResponse;
+    let failure: ApiError | undefined;
+
+    try {
+      checkRoute(name, line.method, line.path);
+      const req = decodeRequest(line);
+      const config = loadConfig(process.env, groups) as ConfigOf<G>;
+
+      let body: BodyOf<N> | undefined;
+      let bodyError: ApiError | undefined;
+      try {
+        if (route.body) {
+          body = parseBody(route.body, req.body) as BodyOf<N>;
+          spec.check?.(body, config);
+        }
+      } catch (e) {
+        if (!isApiError(e)) throw e;
+        bodyError = e;
+      }
+
+      let extra = {} as X;
+      if (spec.guard) {
+        const passed = await spec.guard.run({ req, config, body, bodyError });
+        extra = passed.context;
+        limit = passed.limit;
+        userId = passed.userId;
+      } else if (bodyError) {
+        throw bodyError;
+      }
+
+      const result = await action({ ...extra, req, body: body as BodyOf<N>, config, log });
+      response = respond(route.status, result.body, line.requestId, {
+        ...(limit ? limitHeaders(limit) : {}),
+        ...result.headers,
+      });
+    } catch (e) {
+      failure = isApiError(e)
+        ? e
+        : new ApiError("internal", "Internal error; it has been logged.", {
+            operatorNote: "unexpected error",
+            cause: e,
+          });
+      response = errorResponse(failure, line.requestId, limit ? limitHeaders(limit) : {});
+    }
+
+    const outcome = {
+      method: line.method,
+      path: line.path,
+      status: response.statusCode,
+      error: failure?.code,
+      latencyMs: Math.round((performance.now() - started) * 100) / 100,
+      user: userId ? userRef(userId) : undefined,
+    };
+    if (failure?.operatorNote) {
+      const cause = failure.code === "internal" ? describeError(failure.cause) : {};
+      log.write(failure.logLevel, failure.operatorNote, { ...outcome, ...cause });
+    } else {
+      log.write(failure ? failure.logLevel : "info", "request", outcome);
+    }
+    return response;
+  };
+}

@@ -1,0 +1,42 @@
+/** Integrated responses for API Gateway (contract §3). */
+import type { ApiError } from "../errors.js";
+
+export interface IntegratedResponse {
+  isBase64Encoded: false;
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_TYPE = "application/json; charset=utf-8";
+
+export function respond(
+  status: number,
+  body: unknown,
+  requestId: string,
+  headers: Record<string, string> = {},
+): IntegratedResponse {
+  const base: Record<string, string> = {
+    "X-Request-Id": requestId,
+    "Cache-Control": "no-store",
+  };
+  if (status === 204 || body === undefined) {
+    return { isBase64Encoded: false, statusCode: status, headers: { ...base, ...headers }, body: "" };
+  }
+  return {
+    isBase64Encoded: false,
+    statusCode: status,
+    headers: { "Content-Type": JSON_TYPE, ...base, ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function errorResponse(
+  err: ApiError,
+  requestId: string,
+  headers: Record<string, string> = {},
+): IntegratedResponse {
+  const extra = { ...headers, ...err.headers };
+  if (err.retryAfterS !== undefined) extra["Retry-After"] = String(Math.max(1, Math.ceil(err.retryAfterS)));
+  return respond(err.status, { error: err.message, code: err.code }, requestId, extra);
+}

@@ -1,0 +1,16 @@
+/**
+ * Every Redis key we write, in one place. All start with REDIS_KEY_PREFIX and all get a TTL.
+ * Session keys hold the SHA-256 of the token, never the token.
+ */
+export function redisKeys(prefix: string) {
+  return {
+    session: (tokenHash: string) => `${prefix}session:${tokenHash}`,
+    /** The caller's live session hashes, so that an account can be erased as a whole. */
+    userSessions: (openid: string) => `${prefix}user:${openid}:sessions`,
+    /** Prefix of a limiter's counters; the subject (openid or IP) completes the key. */
+    rate: (scope: string) => `${prefix}rl:${scope}:`,
+    conversation: (id: string) => `${prefix}conv:${id}`,
+  };
+}
+
+export type RedisKeys = ReturnType<typeof redisKeys>;

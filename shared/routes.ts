@@ -1,0 +1,108 @@
+/**
+ * The one route table. Each entry is one SCF function (its folder under functions/) behind one
+ * API Gateway path and method. The dev server, serverless.yml's test and the OpenAPI
+ * generator all read it; no path is written anywhere else.
+ */
+import type * as z from "zod/mini";
+import type { ErrorCode } from "./errors.js";
+import * as s from "./schemas.js";
+
+export type Method = "GET" | "POST" | "DELETE";
+
+export interface RouteDef {
+  method: Method;
+  /** Literal path; `{name}` marks a path parameter. */
+  path: string;
+  summary: string;
+  body?: z.ZodMiniType;
+  /** The 2xx body; absent for 204. */
+  response?: z.ZodMiniType;
+  status: 200 | 204;
+  /** `session`: needs a valid `x-wx-session` header. */
+  auth: "none" | "session";
+  /** Which counter the request is charged to. */
+  limit?: "login" | "chat";
+  /** Error codes this route can answer with, for the OpenAPI document. */
+  errors: readonly ErrorCode[];
+}
+
+const always: ErrorCode[] = ["not_found", "method_not_allowed", "internal"];
+
+export const routes = {
+  health: {
+    method: "GET",
+    path: "/api/health",
+    summary: "Liveness probe",
+    response: s.HealthResponse,
+    status: 200,
+    auth: "none",
+    errors: [...always],
+  },
+  login: {
+    method: "POST",
+    path: "/api/auth/wx-login",
+    summary: "Exchange a wx.login code for a session token",
+    body: s.LoginRequest,
+    response: s.LoginResponse,
+    status: 200,
+    auth: "none",
+    limit: "login",
+    errors: [
+      ...always,
+      "invalid_request",
+      "payload_too_large",
+      "invalid_code",
+      "user_blocked",
+      "rate_limited",
+      "upstream_error",
+      "unavailable",
+    ],
+  },
+  logout: {
+    method: "POST",
+    path: "/api/auth/logout",
+    summary: "Revoke the session token at once",
+    status: 204,
+    auth: "session",
+    errors: [...always, "payload_too_large", "unauthorized", "unavailable"],
+  },
+  chat: {
+    method: "POST",
+    path: "/api/chat",
+    summary: "Send a message to the OpenClaw agent and get its reply",
+    body: s.ChatRequest,
+    response: s.ChatResponse,
+    status: 200,
+    auth: "session",
+    limit: "chat",
+    errors: [
+      ...always,
+      "invalid_request",
+      "payload_too_large",
+      "unauthorized",
+      "rate_limited",
+      "upstream_error",
+      "upstream_timeout",
+      "unavailable",
+    ],
+  },
+} as const satisfies Record<string, RouteDef>;
+
+export type RouteName = keyof typeof routes;
+export const ROUTE_NAMES = Object.keys(routes) as RouteName[];
+
+function matches(template: string, path: string): boolean {
+  if (!template.includes("{")) return template === path;
+  const a = template.split("/");
+  const b = path.split("/");
+  return a.length === b.length && a.every((seg, i) => (seg.startsWith("{") ? b[i] !== "" : seg === b[i]));
+}
+
+/** Routes whose path matches, whatever their method. */
+export function routesForPath(path: string): RouteName[] {
+  return ROUTE_NAMES.filter((name) => matches(routes[name].path, path));
+}
+
+export function pathMatches(route: RouteDef, path: string): boolean {
+  return matches(route.path, path);
+}

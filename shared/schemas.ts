@@ -1,0 +1,61 @@
+/**
+ * Request and response shapes of the HTTP API. The handlers validate with them, the OpenAPI
+ * document is generated from them, and the Mini Program imports their types.
+ * Objects strip unknown fields, so older backends accept newer clients.
+ */
+import * as z from "zod/mini";
+import { ERROR_CODES } from "./errors.js";
+
+const nonBlank = (what: string) => z.string().check(z.refine((s) => s.trim() !== "", `${what} must not be empty`));
+
+export const HealthResponse = z.object({
+  status: z.literal("ok"),
+  timestamp: z.number(),
+});
+
+export const LoginRequest = z.object({
+  code: nonBlank("code").check(z.maxLength(256)),
+});
+
+export const LoginResponse = z.object({
+  sessionKey: z.string(),
+  expiresIn: z.number(),
+});
+
+export const ChatRequest = z.object({
+  message: nonBlank("message"),
+  conversation_id: z.optional(z.nullable(z.string().check(z.minLength(1, "conversation_id must not be empty")))),
+});
+
+export const ChatResponse = z.object({
+  reply: z.string(),
+  conversation_id: z.string(),
+  tokens_used: z.number(),
+});
+
+export const ErrorResponse = z.object({
+  error: z.string(),
+  code: z.enum(ERROR_CODES as [string, ...string[]]),
+});
+
+export type HealthResponse = z.infer<typeof HealthResponse>;
+export type LoginRequest = z.infer<typeof LoginRequest>;
+export type LoginResponse = z.infer<typeof LoginResponse>;
+export type ChatRequest = z.infer<typeof ChatRequest>;
+export type ChatResponse = z.infer<typeof ChatResponse>;
+export type ErrorResponse = z.infer<typeof ErrorResponse>;
+
+/** Length in Unicode code points: 😀 is one, a ZWJ family is several. */
+export function codePoints(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    // A high surrogate followed by a low one is one code point.
+    if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      const d = s.charCodeAt(i + 1);
+      if (d >= 0xdc00 && d <= 0xdfff) i++;
+    }
+    n++;
+  }
+  return n;
+}

@@ -1,0 +1,56 @@
+import { describe, expect, it } from "vitest";
+import { ConfigInvalid, loadConfig } from "../../shared/config.js";
+
+function failure(fn: () => unknown): ConfigInvalid {
+  try {
+    fn();
+  } catch (e) {
+    if (e instanceof ConfigInvalid) return e;
+    throw e;
+  }
+  throw new Error("expected a ConfigInvalid");
+}
+
+describe("configuration", () => {
+  it("applies the contract's defaults", () => {
+    const c = loadConfig({ REDIS_URL: "redis://127.0.0.1:6379" }, ["redis", "chatLimit", "session", "conversations"]);
+    expect(c).toMatchObject({
+      REDIS_KEY_PREFIX: "wxclaw:",
+      RATE_LIMIT_MAX: 20,
+      RATE_LIMIT_WINDOW_S: 60,
+      SESSION_TTL_S: 604800,
+      MESSAGE_MAX_CHARS: 2000,
+      LOG_LEVEL: "info",
+    });
+  });
+
+  it("asks only for the groups a function uses", () => {
+    const c = loadConfig({ WX_APPID: "wx1", WX_SECRET: "s" }, ["wechat"]);
+    expect(c.WX_API_BASE).toBe("https://api.weixin.qq.com");
+    expect(() => loadConfig({}, [])).not.toThrow();
+  });
+
+  it("names missing and invalid variables, never their values, and answers 503", () => {
+    const e = failure(() =>
+      loadConfig({ OPENCLAW_BASE_URL: "not a url", OPENCLAW_TIMEOUT_MS: "soon-ish-secret" }, ["openclaw", "redis"]),
+    );
+    expect(e.status).toBe(503);
+    expect(e.code).toBe("unavailable");
+    expect(e.variables).toEqual(["OPENCLAW_BASE_URL", "OPENCLAW_TIMEOUT_MS", "REDIS_URL"]);
+    expect(e.operatorNote).toContain("REDIS_URL: missing");
+    expect(e.operatorNote).not.toContain("soon-ish-secret");
+    expect(e.message).not.toContain("REDIS_URL");
+  });
+
+  it("treats empty and 'undefined' values as unset, as deploy tooling produces them", () => {
+    expect(failure(() => loadConfig({ REDIS_URL: "" }, ["redis"])).variables).toEqual(["REDIS_URL"]);
+    expect(failure(() => loadConfig({ REDIS_URL: "undefined" }, ["redis"])).variables).toEqual(["REDIS_URL"]);
+    expect(loadConfig({ RATE_LIMIT_MAX: "" }, ["chatLimit"]).RATE_LIMIT_MAX).toBe(20);
+  });
+
+  it("refuses numbers out of range or not whole", () => {
+    for (const v of ["0", "-1", "1.5", "1e3", "abc"]) {
+      expect(failure(() => loadConfig({ RATE_LIMIT_MAX: v }, ["chatLimit"])).variables).toEqual(["RATE_LIMIT_MAX"]);
+    }
+  });
+});
