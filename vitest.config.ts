@@ -4,6 +4,7 @@ export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts"],
+    setupFiles: ["test/support/log-guard.ts"],
     testTimeout: 20_000,
     hookTimeout: 30_000,
     // Two cores: suites that stop and start their own Redis must not starve each other.

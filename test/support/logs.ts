@@ -1,16 +1,26 @@
-/** Captures every log line written in this process, parsed. */
+/** Captures log lines written in this process, parsed; several captures may listen at once. */
 import { setLogSink } from "../../shared/log.js";
 
 export interface CapturedLogs {
-  lines: Record<string, unknown>[];
+  readonly lines: Record<string, unknown>[];
   text(): string;
   clear(): void;
   stop(): void;
 }
 
+const listeners = new Set<(line: string) => void>();
+
 export function captureLogs(): CapturedLogs {
+  if (listeners.size === 0) {
+    setLogSink((line) => {
+      for (const l of listeners) l(line);
+    });
+  }
   const raw: string[] = [];
-  setLogSink((line) => raw.push(line));
+  const listener = (line: string) => {
+    raw.push(line);
+  };
+  listeners.add(listener);
   return {
     get lines() {
       return raw.map((l) => JSON.parse(l) as Record<string, unknown>);
@@ -19,6 +29,9 @@ export function captureLogs(): CapturedLogs {
     clear: () => {
       raw.length = 0;
     },
-    stop: () => setLogSink(null),
+    stop: () => {
+      listeners.delete(listener);
+      if (listeners.size === 0) setLogSink(null);
+    },
   };
 }

@@ -1,0 +1,57 @@
+/** Redis going away and coming back, with a private server this file may stop and restart. */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main_handler as login } from "../../functions/login/index.js";
+import { main_handler as logout } from "../../functions/logout/index.js";
+import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { apiEvent, bodyOf } from "../support/events.js";
+import { RedisServer } from "../support/redis-server.js";
+import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+
+let server: RedisServer;
+let wechat: WechatStandin;
+let n = 0;
+
+const loginEvent = () =>
+  apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `carol:${++n}-${Date.now()}` } });
+
+beforeAll(async () => {
+  server = await RedisServer.start();
+  wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
+  setEnv({
+    REDIS_URL: server.url,
+    REDIS_KEY_PREFIX: uniquePrefix(),
+    WX_APPID: TEST_APPID,
+    WX_SECRET: TEST_SECRET,
+    WX_API_BASE: wechat.url,
+  });
+});
+afterAll(async () => {
+  await wechat.close();
+  await server.stop();
+});
+
+describe("with Redis unreachable", () => {
+  it("answers 503 within about a second, then recovers after a restart without reloading", async () => {
+    const first = await login(loginEvent());
+    expect(first.statusCode).toBe(200);
+    const token = String(bodyOf(first).sessionKey);
+
+    await server.stop();
+    for (const call of [
+      () => login(loginEvent()),
+      () => logout(apiEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": token } })),
+    ]) {
+      const t0 = performance.now();
+      const res = await call();
+      const elapsed = performance.now() - t0;
+      expect(res.statusCode).toBe(503);
+      expect(bodyOf(res).code).toBe("unavailable");
+      expect(elapsed).toBeLessThan(1200);
+    }
+
+    await server.resume();
+    // The server came back empty (no persistence); the very next login must work.
+    const res = await login(loginEvent());
+    expect(res.statusCode).toBe(200);
+  });
+});

@@ -1,0 +1,56 @@
+/**
+ * Environment for in-process function tests: the private Redis with a key prefix of the file's
+ * own, and the local stand-ins. Functions read process.env at each invocation.
+ */
+import { randomBytes } from "node:crypto";
+import { Redis } from "ioredis";
+import { inject } from "vitest";
+
+export const TEST_APPID = "wx-test-app";
+export const TEST_SECRET = `wxsecret-${randomBytes(8).toString("hex")}`;
+export const TEST_OPENCLAW_TOKEN = `oc-token-${randomBytes(8).toString("hex")}`;
+
+export function uniquePrefix(): string {
+  return `t${randomBytes(4).toString("hex")}:`;
+}
+
+export function setEnv(vars: Record<string, string | undefined>): void {
+  for (const [k, v] of Object.entries(vars)) {
+    if (v === undefined) delete process.env[k];
+    else process.env[k] = v;
+  }
+}
+
+/** A plain client for assertions on what the functions stored. */
+export function inspector(url = inject("redisUrl")): Redis {
+  return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+}
+
+export interface StoredKey {
+  key: string;
+  ttlMs: number;
+  dump: string;
+}
+
+/** Every key under `prefix`, with its TTL and a text rendering of its value. */
+export async function storedKeys(client: Redis, prefix: string): Promise<StoredKey[]> {
+  const keys: string[] = [];
+  let cursor = "0";
+  do {
+    const [next, batch] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    cursor = next;
+    keys.push(...batch);
+  } while (cursor !== "0");
+  const out: StoredKey[] = [];
+  for (const key of keys.sort()) {
+    const type = await client.type(key);
+    let dump = "";
+    if (type === "string") dump = (await client.get(key)) ?? "";
+    else if (type === "hash") dump = JSON.stringify(await client.hgetall(key));
+    else if (type === "set") dump = JSON.stringify(await client.smembers(key));
+    else if (type === "zset") dump = JSON.stringify(await client.zrange(key, 0, -1, "WITHSCORES"));
+    else if (type === "list") dump = JSON.stringify(await client.lrange(key, 0, -1));
+    out.push({ key, ttlMs: await client.pttl(key), dump });
+  }
+  return out;
+}
