@@ -1,7 +1,9 @@
 /** Redis going away and coming back, with a private server this file may stop and restart. */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { main_handler as chat } from "../../functions/chat/index.js";
 import { main_handler as login } from "../../functions/login/index.js";
 import { main_handler as logout } from "../../functions/logout/index.js";
+import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { apiEvent, bodyOf } from "../support/events.js";
 import { RedisServer } from "../support/redis-server.js";
@@ -9,6 +11,7 @@ import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.
 
 let server: RedisServer;
 let wechat: WechatStandin;
+let openclaw: OpenClawStandin;
 let n = 0;
 
 const loginEvent = () =>
@@ -17,7 +20,10 @@ const loginEvent = () =>
 beforeAll(async () => {
   server = await RedisServer.start();
   wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
+  openclaw = await startOpenClawStandin();
   setEnv({
+    OPENCLAW_BASE_URL: openclaw.url,
+    OPENCLAW_TOKEN: undefined,
     REDIS_URL: server.url,
     REDIS_KEY_PREFIX: uniquePrefix(),
     WX_APPID: TEST_APPID,
@@ -26,7 +32,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await wechat.close();
+  await Promise.all([wechat.close(), openclaw.close()]);
   await server.stop();
 });
 
@@ -35,11 +41,16 @@ describe("with Redis unreachable", () => {
     const first = await login(loginEvent());
     expect(first.statusCode).toBe(200);
     const token = String(bodyOf(first).sessionKey);
+    const chatEvent = (t: string) =>
+      apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": t }, body: { message: "ping" } });
+    expect((await chat(chatEvent(token))).statusCode).toBe(200);
+    const upstreamCalls = openclaw.calls.length;
 
     await server.stop();
     for (const call of [
       () => login(loginEvent()),
       () => logout(apiEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": token } })),
+      () => chat(chatEvent(token)),
     ]) {
       const t0 = performance.now();
       const res = await call();
@@ -50,8 +61,11 @@ describe("with Redis unreachable", () => {
     }
 
     await server.resume();
-    // The server came back empty (no persistence); the very next login must work.
+    expect(openclaw.calls.length).toBe(upstreamCalls);
+
+    // The server came back empty (no persistence); the very next login and chat must work.
     const res = await login(loginEvent());
     expect(res.statusCode).toBe(200);
+    expect((await chat(chatEvent(String(bodyOf(res).sessionKey)))).statusCode).toBe(200);
   });
 });

@@ -1,0 +1,103 @@
+/**
+ * OpenClaw's OpenAI-compatible endpoint (contract §5). We send only the new user message under
+ * the conversation's opaque `user` key (OpenClaw keeps the transcript per key) and nothing else
+ * the client chose. Failures map to the contract's codes; misconfiguration gets an operator line.
+ */
+import type { ConfigOf } from "../config.js";
+import { ApiError } from "../errors.js";
+import { fetchText, type HttpResult, UpstreamTimeout } from "../net/http-client.js";
+
+export type OpenClawConfig = ConfigOf<"openclaw">;
+
+export interface Answer {
+  text: string;
+  tokens: number;
+}
+
+export function completionRequest(config: OpenClawConfig, userKey: string, message: string, stream = false) {
+  const headers: Record<string, string> = {
+    "content-type": "application/json",
+    accept: stream ? "text/event-stream" : "application/json",
+    "x-openclaw-agent-id": config.OPENCLAW_AGENT_ID,
+  };
+  if (config.OPENCLAW_TOKEN) headers.authorization = `Bearer ${config.OPENCLAW_TOKEN}`;
+  const body: Record<string, unknown> = {
+    model: `openclaw:${config.OPENCLAW_AGENT_ID}`,
+    messages: [{ role: "user", content: message }],
+    user: userKey,
+  };
+  if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
+  return {
+    url: new URL("/v1/chat/completions", config.OPENCLAW_BASE_URL),
+    headers,
+    body: JSON.stringify(body),
+  };
+}
+
+export const upstreamTimeout = (timeoutMs: number, why = `no answer within ${timeoutMs} ms`) =>
+  new ApiError("upstream_timeout", "The assistant did not answer in time; please try again.", {
+    operatorNote: `openclaw: ${why}`,
+    logLevel: "warn",
+  });
+
+export const upstreamError = (note: string) =>
+  new ApiError("upstream_error", "The assistant is unavailable right now; please try again.", {
+    operatorNote: `openclaw: ${note}`,
+  });
+
+/** OpenClaw's `{error: {message, type}}`, with the user's text cut out before it is logged. */
+function describeFailure(text: string, message: string): string {
+  try {
+    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } };
+    const type = typeof parsed.error?.type === "string" ? parsed.error.type : "unknown";
+    const detail = typeof parsed.error?.message === "string" ? parsed.error.message : "";
+    return `${type}: ${detail.split(message).join("[message]").slice(0, 160)}`;
+  } catch {
+    return "unparsable error body";
+  }
+}
+
+/** Maps a non-2xx answer (contract §5) to our error. */
+export function failureFor(status: number, text: string, message: string, timeoutMs: number): ApiError {
+  const why = describeFailure(text, message);
+  if (status === 408) return upstreamTimeout(timeoutMs, `its model provider timed out (408 ${why})`);
+  if (status === 401 || status === 403) {
+    return upstreamError(`${status} ${why} — the gateway refused OPENCLAW_TOKEN; check the token`);
+  }
+  if (status === 400 || status === 404) {
+    return upstreamError(
+      `${status} ${why} — check OPENCLAW_AGENT_ID and that the chat-completions endpoint is enabled`,
+    );
+  }
+  return upstreamError(`HTTP ${status} ${why}`);
+}
+
+/** One chat turn, whole. */
+export async function complete(config: OpenClawConfig, userKey: string, message: string): Promise<Answer> {
+  const req = completionRequest(config, userKey, message);
+  let res: HttpResult;
+  try {
+    res = await fetchText(req.url, {
+      method: "POST",
+      headers: req.headers,
+      body: req.body,
+      timeoutMs: config.OPENCLAW_TIMEOUT_MS,
+    });
+  } catch (e) {
+    if (e instanceof UpstreamTimeout) throw upstreamTimeout(config.OPENCLAW_TIMEOUT_MS);
+    throw upstreamError(`unreachable (${(e as Error).message})`);
+  }
+  if (res.status < 200 || res.status >= 300) {
+    throw failureFor(res.status, res.text, message, config.OPENCLAW_TIMEOUT_MS);
+  }
+  let parsed: { choices?: Array<{ message?: { content?: unknown } }>; usage?: { total_tokens?: unknown } };
+  try {
+    parsed = JSON.parse(res.text);
+  } catch {
+    throw upstreamError("unparsable answer");
+  }
+  const text = parsed?.choices?.[0]?.message?.content;
+  if (typeof text !== "string") throw upstreamError("answer without choices[0].message.content");
+  const tokens = parsed.usage?.total_tokens;
+  return { text, tokens: typeof tokens === "number" && Number.isFinite(tokens) && tokens >= 0 ? tokens : 0 };
+}
