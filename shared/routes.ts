@@ -24,6 +24,11 @@ export interface RouteDef {
   limit?: "login" | "chat";
   /** Error codes this route can answer with, for the OpenAPI document. */
   errors: readonly ErrorCode[];
+  /**
+   * `web`: an SCF Web function (a Node HTTP server started by `scf_bootstrap`), for routes that
+   * stream; otherwise an event function exporting `main_handler`.
+   */
+  kind?: "event" | "web";
 }
 
 const always: ErrorCode[] = ["not_found", "method_not_allowed", "internal"];
