@@ -14,23 +14,34 @@ export const HealthResponse = z.object({
 });
 
 export const LoginRequest = z.object({
-  code: nonBlank("code").check(z.maxLength(256)),
+  code: nonBlank("code").check(z.maxLength(256), z.describe("the code from wx.login(); works once")),
 });
 
 export const LoginResponse = z.object({
-  sessionKey: z.string(),
-  expiresIn: z.number(),
+  sessionKey: z.string().check(z.describe("session token (64 hex); send it as x-wx-session")),
+  expiresIn: z.number().check(z.describe("seconds until the session expires (fixed at login)")),
 });
 
 export const ChatRequest = z.object({
-  message: nonBlank("message"),
-  conversation_id: z.optional(z.nullable(z.string().check(z.minLength(1, "conversation_id must not be empty")))),
+  message: nonBlank("message").check(
+    z.describe("not blank; at most MESSAGE_MAX_CHARS (default 2000) Unicode code points"),
+  ),
+  conversation_id: z.optional(
+    z.nullable(
+      z
+        .string()
+        .check(
+          z.minLength(1, "conversation_id must not be empty"),
+          z.describe("a conversation of the caller's; null or absent starts a new one"),
+        ),
+    ),
+  ),
 });
 
 export const ChatResponse = z.object({
   reply: z.string(),
   conversation_id: z.string(),
-  tokens_used: z.number(),
+  tokens_used: z.number().check(z.describe("OpenClaw's usage.total_tokens for this turn; 0 when not reported")),
 });
 
 export const ErrorResponse = z.object({
