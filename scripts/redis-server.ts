@@ -8,7 +8,7 @@ import { existsSync } from "node:fs";
 import net from "node:net";
 import path from "node:path";
 
-function findRedisServer(): string {
+export function findRedisServer(): string {
   const candidates = [
     ...(process.env.PATH ?? "").split(path.delimiter).map((d) => path.join(d, "redis-server")),
     "/usr/sbin/redis-server",
@@ -55,16 +55,25 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+export interface RedisServerOptions {
+  /**
+   * Keep the data across stop/resume in this folder (append-only file, fsync on every write),
+   * so that a test can kill the server mid-traffic and then inspect what had been written.
+   */
+  persistDir?: string;
+}
+
 export class RedisServer {
   private child: ChildProcess | undefined;
 
   private constructor(
     readonly port: number,
     private readonly binary: string,
+    private readonly options: RedisServerOptions,
   ) {}
 
-  static async start(): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), findRedisServer());
+  static async start(options: RedisServerOptions = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), findRedisServer(), options);
     await server.resume();
     return server;
   }
@@ -76,11 +85,12 @@ export class RedisServer {
   /** Starts (again) on the same port. */
   async resume(): Promise<void> {
     if (this.child) return;
-    this.child = spawn(
-      this.binary,
-      ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", "/tmp"],
-      { stdio: "ignore" },
-    );
+    const storage = this.options.persistDir
+      ? ["--appendonly", "yes", "--appendfsync", "always", "--dir", this.options.persistDir]
+      : ["--appendonly", "no", "--dir", "/tmp"];
+    this.child = spawn(this.binary, ["--port", String(this.port), "--bind", "127.0.0.1", "--save", "", ...storage], {
+      stdio: "ignore",
+    });
     const deadline = Date.now() + 10_000;
     while (Date.now() < deadline) {
       if (await ping(this.port)) return;
@@ -89,7 +99,7 @@ export class RedisServer {
     throw new Error(`redis-server did not start on port ${this.port}`);
   }
 
-  /** Stops the server (its data is gone: nothing is persisted). */
+  /** Kills the server at once, as a crash would (its data is gone unless `persistDir` was given). */
   async stop(): Promise<void> {
     const child = this.child;
     if (!child) return;
@@ -98,5 +108,14 @@ export class RedisServer {
       child.once("exit", () => resolve());
       child.kill("SIGKILL");
     });
+  }
+
+  /** Freezes the process: connections stay open and nothing answers, like a hung host. */
+  freeze(): void {
+    this.child?.kill("SIGSTOP");
+  }
+
+  thaw(): void {
+    this.child?.kill("SIGCONT");
   }
 }
