@@ -2,10 +2,11 @@
  * Bundles each function in functions/ alone into dist/<name>/index.js: CommonJS for node18,
  * minified, self-contained. Prints a size table and fails when a bundle passes its budget.
  */
-import { mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { type RouteDef, routes } from "../shared/routes.js";
 import { BUNDLE_BUDGET_BYTES, DEFAULT_BUDGET_BYTES } from "./budgets.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -17,6 +18,24 @@ export interface BundleReport {
   bytes: number;
   budget: number;
 }
+
+/**
+ * Starts a Web function's server with SCF's Node. SCF requires an absolute path; the runtime
+ * image has exactly one /var/lang/node*, and NODE_BIN overrides it anywhere else.
+ */
+const SCF_BOOTSTRAP = `#!/bin/bash
+set -e
+cd "$(dirname "$0")"
+NODE="\${NODE_BIN:-}"
+if [ -z "$NODE" ]; then
+  NODE=$(ls -d /var/lang/node*/bin/node 2>/dev/null | sort -V | tail -n 1)
+fi
+[ -n "$NODE" ] || NODE=$(command -v node)
+export PORT="\${PORT:-9000}"
+exec "$NODE" server.js
+`;
+
+export const isWebFunction = (name: string): boolean => (routes as Record<string, RouteDef>)[name]?.kind === "web";
 
 export function functionNames(): string[] {
   const dir = path.join(ROOT, "functions");
@@ -30,9 +49,10 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
   const outdir = path.join(outRoot, name);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const file = path.join(outdir, "index.js");
+  const web = isWebFunction(name);
+  const file = path.join(outdir, web ? "server.js" : "index.js");
   await build({
-    entryPoints: [path.join(ROOT, "functions", name, "index.ts")],
+    entryPoints: [path.join(ROOT, "functions", name, web ? "server.ts" : "index.ts")],
     outfile: file,
     bundle: true,
     platform: "node",
@@ -44,6 +64,11 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
   });
   // The project root is ESM; this tells Node that the bundle beside it is CommonJS.
   writeFileSync(path.join(outdir, "package.json"), '{ "type": "commonjs" }\n');
+  if (web) {
+    const bootstrap = path.join(outdir, "scf_bootstrap");
+    writeFileSync(bootstrap, SCF_BOOTSTRAP);
+    chmodSync(bootstrap, 0o755);
+  }
   return { name, file, bytes: statSync(file).size, budget: BUNDLE_BUDGET_BYTES[name] ?? DEFAULT_BUDGET_BYTES };
 }
 

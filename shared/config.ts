@@ -25,6 +25,21 @@ const int = (fallback: number, min: number, max: number) =>
     String(fallback),
   );
 
+const bool = (fallback: boolean) =>
+  z.prefault(
+    z.pipe(
+      z.string(),
+      z.transform((raw, ctx) => {
+        const v = raw.trim().toLowerCase();
+        if (["true", "1", "yes", "on"].includes(v)) return true;
+        if (["false", "0", "no", "off"].includes(v)) return false;
+        ctx.issues.push({ code: "custom", input: raw, message: "must be true or false" });
+        return z.NEVER;
+      }),
+    ),
+    String(fallback),
+  );
+
 const httpOrigin = z.string().check(
   z.refine((s) => {
     try {
@@ -61,6 +76,8 @@ export const ENV = {
   SESSION_TTL_S: int(604800, 60, 31536000),
   CONVERSATION_TTL_S: int(604800, 60, 31536000),
   MESSAGE_MAX_CHARS: int(2000, 1, 20000),
+  HISTORY_ENABLED: bool(true),
+  HISTORY_MAX_MESSAGES: int(100, 2, 10000),
 } as const;
 
 type Env = typeof ENV;
@@ -76,7 +93,7 @@ export const GROUPS = {
   loginLimit: ["LOGIN_RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
   chatLimit: ["RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
   openclaw: ["OPENCLAW_BASE_URL", "OPENCLAW_TOKEN", "OPENCLAW_AGENT_ID", "OPENCLAW_TIMEOUT_MS"],
-  conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS"],
+  conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Group = keyof typeof GROUPS;

@@ -91,6 +91,61 @@ export const routes = {
       "unavailable",
     ],
   },
+  "chat-stream": {
+    method: "POST",
+    path: "/api/chat/stream",
+    summary:
+      "Like /api/chat, answered as server-sent events: `delta` {text} pieces, then `done` {conversation_id, tokens_used}, or `error` {error, code}",
+    body: s.ChatRequest,
+    status: 200,
+    auth: "session",
+    limit: "chat",
+    kind: "web",
+    errors: [
+      ...always,
+      "invalid_request",
+      "payload_too_large",
+      "unauthorized",
+      "rate_limited",
+      "upstream_error",
+      "upstream_timeout",
+      "unavailable",
+    ],
+  },
+  conversations: {
+    method: "GET",
+    path: "/api/conversations",
+    summary: "The caller's conversations, most recently used first",
+    response: s.ConversationsResponse,
+    status: 200,
+    auth: "session",
+    errors: [...always, "unauthorized", "unavailable"],
+  },
+  "conversation-messages": {
+    method: "GET",
+    path: "/api/conversations/{id}/messages",
+    summary: "The stored turns of one of the caller's conversations, oldest first",
+    response: s.MessagesResponse,
+    status: 200,
+    auth: "session",
+    errors: [...always, "unauthorized", "unavailable"],
+  },
+  "conversation-delete": {
+    method: "DELETE",
+    path: "/api/conversations/{id}",
+    summary: "Delete one of the caller's conversations and its history",
+    status: 204,
+    auth: "session",
+    errors: [...always, "unauthorized", "unavailable"],
+  },
+  "me-delete": {
+    method: "DELETE",
+    path: "/api/me",
+    summary: "Erase everything held about the caller: sessions, conversations, history, counters",
+    status: 204,
+    auth: "session",
+    errors: [...always, "unauthorized", "unavailable"],
+  },
 } as const satisfies Record<string, RouteDef>;
 
 export type RouteName = keyof typeof routes;
@@ -110,4 +165,20 @@ export function routesForPath(path: string): RouteName[] {
 
 export function pathMatches(route: RouteDef, path: string): boolean {
   return matches(route.path, path);
+}
+
+/** `{name}` segments of the route's template, taken from a matching path. */
+export function routeParams(route: RouteDef, path: string): Record<string, string> {
+  const params: Record<string, string> = {};
+  if (!route.path.includes("{")) return params;
+  const b = path.split("/");
+  route.path.split("/").forEach((seg, i) => {
+    if (!seg.startsWith("{")) return;
+    try {
+      params[seg.slice(1, -1)] = decodeURIComponent(b[i] ?? "");
+    } catch {
+      params[seg.slice(1, -1)] = b[i] ?? "";
+    }
+  });
+  return params;
 }

@@ -44,6 +44,33 @@ export const ChatResponse = z.object({
   tokens_used: z.number().check(z.describe("OpenClaw's usage.total_tokens for this turn; 0 when not reported")),
 });
 
+export const ConversationSummary = z.object({
+  id: z.string(),
+  title: z.string().check(z.describe("start of the first message; empty when history is off")),
+  created_at: z.number().check(z.describe("ms since epoch")),
+  updated_at: z.number().check(z.describe("ms since epoch of the last completed turn")),
+});
+
+export const ConversationsResponse = z.object({
+  conversations: z.array(ConversationSummary).check(z.describe("the caller's, most recently used first (at most 100)")),
+});
+
+export const StoredMessage = z.object({
+  role: z.enum(["user", "assistant"]),
+  content: z.string(),
+  at: z.number().check(z.describe("ms since epoch")),
+});
+
+export const MessagesResponse = z.object({
+  messages: z
+    .array(StoredMessage)
+    .check(z.describe("oldest first, the last HISTORY_MAX_MESSAGES; empty when history is off")),
+});
+
+/** Server-sent events of POST /api/chat/stream (the `data:` of each event). */
+export const StreamDelta = z.object({ text: z.string() });
+export const StreamDone = z.object({ conversation_id: z.string(), tokens_used: z.number() });
+
 export const ErrorResponse = z.object({
   error: z.string(),
   code: z.enum(ERROR_CODES as [string, ...string[]]),
@@ -55,6 +82,12 @@ export type LoginResponse = z.infer<typeof LoginResponse>;
 export type ChatRequest = z.infer<typeof ChatRequest>;
 export type ChatResponse = z.infer<typeof ChatResponse>;
 export type ErrorResponse = z.infer<typeof ErrorResponse>;
+export type ConversationSummary = z.infer<typeof ConversationSummary>;
+export type ConversationsResponse = z.infer<typeof ConversationsResponse>;
+export type StoredMessage = z.infer<typeof StoredMessage>;
+export type MessagesResponse = z.infer<typeof MessagesResponse>;
+export type StreamDelta = z.infer<typeof StreamDelta>;
+export type StreamDone = z.infer<typeof StreamDone>;
 
 /** Length in Unicode code points: 😀 is one, a ZWJ family is several. */
 export function codePoints(s: string): number {

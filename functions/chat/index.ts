@@ -1,4 +1,5 @@
 import { sessionGuard } from "../../shared/auth/guards.js";
+import { historyPolicy } from "../../shared/conversations/policy.js";
 import { conversationKey, recordTurn, resolveConversation } from "../../shared/conversations/store.js";
 import { ApiError } from "../../shared/errors.js";
 import { serve } from "../../shared/http/handler.js";
@@ -17,7 +18,7 @@ export const main_handler = serve(
     },
     guard: sessionGuard<ChatRequest>({
       limit: "chat",
-      owns: (body, keys) => (body.conversation_id ? conversationKey(keys, body.conversation_id) : null),
+      owns: ({ body }, keys) => (body.conversation_id ? conversationKey(keys, body.conversation_id) : null),
       ownedName: "Conversation",
     }),
   },
@@ -25,7 +26,8 @@ export const main_handler = serve(
     const conversation = resolveConversation(body.conversation_id, owned);
     const answer = await complete(config, conversation.upstreamKey, body.message);
     // The reply exists and was paid for: a failed write must not throw it away.
-    await withRedis(redis, () => recordTurn(redis, keys, user, conversation, config.CONVERSATION_TTL_S)).catch(
+    const turn = { message: body.message, reply: answer.text };
+    await withRedis(redis, () => recordTurn(redis, keys, user, conversation, turn, historyPolicy(config))).catch(
       (e: ApiError) => log.warn("conversation not recorded; reply returned anyway", { reason: e.operatorNote }),
     );
     return { body: { reply: answer.text, conversation_id: conversation.id, tokens_used: answer.tokens } };

@@ -50,6 +50,20 @@ function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>
   const responses: Json = {};
   if (route.status === 204) {
     responses["204"] = { description: "done", headers: { ...common, ...limited } };
+  } else if (route.kind === "web") {
+    responses["200"] = {
+      description:
+        "Server-sent events. `event: delta` (data StreamDelta) for each piece of the reply, then " +
+        "`event: done` (data StreamDone) — or `event: error` (data ErrorResponse, codes as above) " +
+        "when something fails after the stream started. Failures before it are plain JSON errors.",
+      headers: { ...common, ...limited },
+      content: { "text/event-stream": { schema: { type: "string" } } },
+      "x-sse-events": {
+        delta: ref(schemas.StreamDelta),
+        done: ref(schemas.StreamDone),
+        error: ref(schemas.ErrorResponse),
+      },
+    };
   } else {
     responses["200"] = {
       description: "success",

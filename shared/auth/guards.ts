@@ -38,8 +38,8 @@ const unauthorized = () => new ApiError("unauthorized", "Missing, unknown or exp
 export interface SessionGuardOptions<B> {
   /** Charge the caller's counter of this scope. */
   limit?: "chat";
-  /** Key of a hash (with an `owner` field) the body names and the caller must own; null for none. */
-  owns?: (body: B, keys: RedisKeys) => string | null;
+  /** Key of a hash (with an `owner` field) the request names and the caller must own; null for none. */
+  owns?: (request: { body: B; params: Readonly<Record<string, string>> }, keys: RedisKeys) => string | null;
   /** What `owns` names, for the 404 message. */
   ownedName?: string;
 }
@@ -63,7 +63,7 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       const tokenHash = hashToken(token);
       const valid = bodyError === undefined;
       const policy = options.limit ? policyOf(options.limit, config) : undefined;
-      const ownedKey = valid && options.owns ? options.owns(body as B, keys) : null;
+      const ownedKey = valid && options.owns ? options.owns({ body: body as B, params: req.params }, keys) : null;
       const gate = await withRedis(redis, () =>
         passGate(redis, {
           sessionKey: keys.session(tokenHash),

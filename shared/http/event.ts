@@ -30,6 +30,8 @@ export interface HttpRequest {
   headers: Readonly<Record<string, string>>;
   /** The body as text (base64 already decoded); "" when absent. */
   body: string;
+  /** Path parameters of the route template (`{id}`), decoded. */
+  params: Readonly<Record<string, string>>;
   requestId: string;
   sourceIp: string;
 }
@@ -89,8 +91,11 @@ export function readRequestLine(event: unknown, context: ScfContext | undefined)
   };
 }
 
-export function decodeRequest(line: ReturnType<typeof readRequestLine>): HttpRequest {
+export type RequestLine = ReturnType<typeof readRequestLine>;
+
+export function decodeRequest(line: RequestLine, params: Record<string, string> = {}): HttpRequest {
   return {
+    params,
     method: line.method,
     path: line.path,
     headers: line.headers,

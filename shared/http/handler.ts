@@ -11,8 +11,15 @@ import { type ConfigOf, type Group, loadConfig } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import { type LimitState, limitHeaders } from "../limit/headers.js";
 import { describeError, Logger, parseLogLevel } from "../log.js";
-import { pathMatches, type RouteDef, type RouteName, routes, routesForPath } from "../routes.js";
-import { decodeRequest, type HttpRequest, parseJsonBody, readRequestLine, type ScfContext } from "./event.js";
+import { pathMatches, type RouteDef, type RouteName, routeParams, routes, routesForPath } from "../routes.js";
+import {
+  decodeRequest,
+  type HttpRequest,
+  parseJsonBody,
+  type RequestLine,
+  readRequestLine,
+  type ScfContext,
+} from "./event.js";
 import { errorResponse, type IntegratedResponse, respond } from "./response.js";
 
 type RouteOf<N extends RouteName> = (typeof routes)[N];
@@ -40,6 +47,8 @@ export type Context<N extends RouteName, G extends Group, X> = X & {
   body: BodyOf<N>;
   config: ConfigOf<G>;
   log: Logger;
+  /** Aborted when the client goes away (streaming functions only). */
+  signal?: AbortSignal;
 };
 
 export interface Result<N extends RouteName> {
@@ -83,6 +92,93 @@ function parseBody<S extends z.ZodMiniType>(schema: S, text: string): z.infer<S>
 /** A short, stable, non-reversible reference to a user for log correlation. */
 const userRef = (openid: string) => createHash("sha256").update(openid).digest("hex").slice(0, 12);
 
+/** What the pipeline has established about a request before the action runs. */
+export interface Admission<N extends RouteName, G extends Group, X> {
+  ctx: Context<N, G, X>;
+  limit?: LimitState;
+  userId?: string;
+}
+
+/** Where one invocation stands, for its outcome line and error headers. */
+export interface Invocation {
+  name: RouteName;
+  line: RequestLine;
+  log: Logger;
+  started: number;
+  limit?: LimitState;
+  userId?: string;
+}
+
+export function beginInvocation(name: RouteName, line: RequestLine): Invocation {
+  const log = new Logger(parseLogLevel(process.env.LOG_LEVEL)).child({ fn: name, requestId: line.requestId });
+  return { name, line, log, started: performance.now() };
+}
+
+/**
+ * Runs every check that precedes the action, in the contract's order, and builds its context.
+ * Throws ApiError for the first check that fails.
+ */
+export async function admit<N extends RouteName, G extends Group, X>(
+  inv: Invocation,
+  spec: Spec<N, G, X>,
+  signal?: AbortSignal,
+): Promise<Admission<N, G, X>> {
+  const route: RouteDef = routes[inv.name];
+  checkRoute(inv.name, inv.line.method, inv.line.path);
+  const req = decodeRequest(inv.line, routeParams(route, inv.line.path));
+  const groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
+  const config = loadConfig(process.env, groups) as ConfigOf<G>;
+
+  let body: BodyOf<N> | undefined;
+  let bodyError: ApiError | undefined;
+  try {
+    if (route.body) {
+      body = parseBody(route.body, req.body) as BodyOf<N>;
+      spec.check?.(body, config);
+    }
+  } catch (e) {
+    if (!isApiError(e)) throw e;
+    bodyError = e;
+  }
+
+  let extra = {} as X;
+  if (spec.guard) {
+    const passed = await spec.guard.run({ req, config, body, bodyError });
+    extra = passed.context;
+    inv.limit = passed.limit;
+    inv.userId = passed.userId;
+  } else if (bodyError) {
+    throw bodyError;
+  }
+  const ctx = { ...extra, req, body: body as BodyOf<N>, config, log: inv.log, signal } as Context<N, G, X>;
+  return { ctx, limit: inv.limit, userId: inv.userId };
+}
+
+/** Any throw as the contract's error: unexpected ones become a generic 500 (logged with stack). */
+export function asApiError(e: unknown): ApiError {
+  return isApiError(e)
+    ? e
+    : new ApiError("internal", "Internal error; it has been logged.", { operatorNote: "unexpected error", cause: e });
+}
+
+/** The one outcome line per invocation (plus the operator's note when there is one). */
+export function logOutcome(inv: Invocation, status: number, failure?: ApiError): void {
+  const outcome = {
+    method: inv.line.method,
+    path: inv.line.path,
+    status,
+    error: failure?.code,
+    latencyMs: Math.round((performance.now() - inv.started) * 100) / 100,
+    user: inv.userId ? userRef(inv.userId) : undefined,
+  };
+  if (failure?.operatorNote) {
+    const cause = failure.code === "internal" ? describeError(failure.cause) : {};
+    inv.log.write(failure.logLevel, failure.operatorNote, { ...outcome, ...cause });
+  } else {
+    inv.log.write(failure ? failure.logLevel : "info", "request", outcome);
+  }
+}
+
 /** Wraps an action into an SCF `main_handler` for the route `name`. */
 export function serve<N extends RouteName, G extends Group, X = unknown>(
   name: N,
@@ -90,75 +186,24 @@ export function serve<N extends RouteName, G extends Group, X = unknown>(
   action: (ctx: Context<N, G, X>) => Promise<Result<N>>,
 ): MainHandler {
   const route: RouteDef = routes[name];
-  const groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
-
   return async function main_handler(event, context) {
     // SCF would otherwise wait for the Redis socket and the HTTP agent to go idle.
     if (context) context.callbackWaitsForEmptyEventLoop = false;
-    const started = performance.now();
-    const line = readRequestLine(event, context);
-    const log = new Logger(parseLogLevel(process.env.LOG_LEVEL)).child({ fn: name, requestId: line.requestId });
-    let limit: LimitState | undefined;
-    let userId: string | undefined;
+    const inv = beginInvocation(name, readRequestLine(event, context));
     let response: IntegratedResponse;
     let failure: ApiError | undefined;
-
     try {
-      checkRoute(name, line.method, line.path);
-      const req = decodeRequest(line);
-      const config = loadConfig(process.env, groups) as ConfigOf<G>;
-
-      let body: BodyOf<N> | undefined;
-      let bodyError: ApiError | undefined;
-      try {
-        if (route.body) {
-          body = parseBody(route.body, req.body) as BodyOf<N>;
-          spec.check?.(body, config);
-        }
-      } catch (e) {
-        if (!isApiError(e)) throw e;
-        bodyError = e;
-      }
-
-      let extra = {} as X;
-      if (spec.guard) {
-        const passed = await spec.guard.run({ req, config, body, bodyError });
-        extra = passed.context;
-        limit = passed.limit;
-        userId = passed.userId;
-      } else if (bodyError) {
-        throw bodyError;
-      }
-
-      const result = await action({ ...extra, req, body: body as BodyOf<N>, config, log });
-      response = respond(route.status, result.body, line.requestId, {
+      const { ctx, limit } = await admit(inv, spec);
+      const result = await action(ctx);
+      response = respond(route.status, result.body, inv.line.requestId, {
         ...(limit ? limitHeaders(limit) : {}),
         ...result.headers,
       });
     } catch (e) {
-      failure = isApiError(e)
-        ? e
-        : new ApiError("internal", "Internal error; it has been logged.", {
-            operatorNote: "unexpected error",
-            cause: e,
-          });
-      response = errorResponse(failure, line.requestId, limit ? limitHeaders(limit) : {});
+      failure = asApiError(e);
+      response = errorResponse(failure, inv.line.requestId, inv.limit ? limitHeaders(inv.limit) : {});
     }
-
-    const outcome = {
-      method: line.method,
-      path: line.path,
-      status: response.statusCode,
-      error: failure?.code,
-      latencyMs: Math.round((performance.now() - started) * 100) / 100,
-      user: userId ? userRef(userId) : undefined,
-    };
-    if (failure?.operatorNote) {
-      const cause = failure.code === "internal" ? describeError(failure.cause) : {};
-      log.write(failure.logLevel, failure.operatorNote, { ...outcome, ...cause });
-    } else {
-      log.write(failure ? failure.logLevel : "info", "request", outcome);
-    }
+    logOutcome(inv, response.statusCode, failure);
     return response;
   };
 }

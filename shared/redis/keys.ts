@@ -10,6 +10,8 @@ export function redisKeys(prefix: string) {
     /** Prefix of a limiter's counters; the subject (openid or IP) completes the key. */
     rate: (scope: string) => `${prefix}rl:${scope}:`,
     conversation: (id: string) => `${prefix}conv:${id}`,
+    /** The conversation's stored turns (JSON lines), when history is on. */
+    conversationMessages: (id: string) => `${prefix}conv:${id}:messages`,
     /** The caller's conversation ids, scored by last use. */
     userConversations: (openid: string) => `${prefix}user:${openid}:conversations`,
   };

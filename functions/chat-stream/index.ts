@@ -1,0 +1,38 @@
+import { sessionGuard } from "../../shared/auth/guards.js";
+import { historyPolicy } from "../../shared/conversations/policy.js";
+import { conversationKey, recordTurn, resolveConversation } from "../../shared/conversations/store.js";
+import { ApiError } from "../../shared/errors.js";
+import { serveStream } from "../../shared/http/stream.js";
+import { completeStream } from "../../shared/openclaw/stream.js";
+import { withRedis } from "../../shared/redis/client.js";
+import { type ChatRequest, codePoints } from "../../shared/schemas.js";
+
+export const request_handler = serveStream(
+  "chat-stream",
+  {
+    config: ["openclaw", "conversations"],
+    check: (body, config) => {
+      if (codePoints(body.message) > config.MESSAGE_MAX_CHARS) {
+        throw new ApiError("invalid_request", `message: at most ${config.MESSAGE_MAX_CHARS} characters`);
+      }
+    },
+    guard: sessionGuard<ChatRequest>({
+      limit: "chat",
+      owns: ({ body }, keys) => (body.conversation_id ? conversationKey(keys, body.conversation_id) : null),
+      ownedName: "Conversation",
+    }),
+  },
+  async ({ body, user, owned, config, redis, keys, log, signal }, stream) => {
+    const conversation = resolveConversation(body.conversation_id, owned);
+    const answer = await completeStream(config, conversation.upstreamKey, body.message, {
+      signal,
+      onDelta: (text) => stream.send("delta", { text }),
+    });
+    // Recorded before `done`, so a client that saw `done` finds the turn in its history.
+    const turn = { message: body.message, reply: answer.text };
+    await withRedis(redis, () => recordTurn(redis, keys, user, conversation, turn, historyPolicy(config))).catch(
+      (e: ApiError) => log.warn("conversation not recorded; reply returned anyway", { reason: e.operatorNote }),
+    );
+    stream.send("done", { conversation_id: conversation.id, tokens_used: answer.tokens });
+  },
+);

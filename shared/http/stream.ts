@@ -1,0 +1,76 @@
+/**
+ * The wrapper of a streaming SCF Web function: the same pipeline as `serve` (route → size →
+ * config → session → body → limit → ownership), then an action that writes server-sent events.
+ * Until the first event the response is still a plain JSON one, so errors before the stream
+ * starts keep their status and `{error, code}` body; after it, an error is an `error` event.
+ */
+import type http from "node:http";
+import type { Group } from "../config.js";
+import type { ApiError } from "../errors.js";
+import { limitHeaders } from "../limit/headers.js";
+import type { RouteName } from "../routes.js";
+import { readRequestLine } from "./event.js";
+import { admit, asApiError, beginInvocation, type Context, logOutcome, type Spec } from "./handler.js";
+import { readCappedBody, toEvent } from "./node.js";
+import { errorResponse } from "./response.js";
+
+export type WebHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+
+export interface EventStream {
+  /** Sends one event; the first one commits the response to 200 text/event-stream. */
+  send(event: string, data: unknown): void;
+  readonly started: boolean;
+}
+
+export function serveStream<N extends RouteName, G extends Group, X = unknown>(
+  name: N,
+  spec: Spec<N, G, X>,
+  action: (ctx: Context<N, G, X>, stream: EventStream) => Promise<void>,
+): WebHandler {
+  return async function request_handler(req, res) {
+    const body = await readCappedBody(req);
+    const inv = beginInvocation(name, readRequestLine(toEvent(req, body), undefined));
+    const gone = new AbortController();
+    // The client hanging up (not the request body ending) is what cancels the upstream call.
+    res.on("close", () => {
+      if (!res.writableFinished) gone.abort();
+    });
+
+    let headers: Record<string, string> = {};
+    const stream: EventStream = {
+      started: false,
+      send(event, data) {
+        if (!this.started) {
+          (this as { started: boolean }).started = true;
+          res.writeHead(200, {
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-cache, no-store",
+            "X-Accel-Buffering": "no",
+            "X-Request-Id": inv.line.requestId,
+            ...headers,
+          });
+        }
+        if (!res.destroyed) res.write(`event: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      },
+    };
+
+    let failure: ApiError | undefined;
+    try {
+      const { ctx, limit } = await admit(inv, spec, gone.signal);
+      if (limit) headers = limitHeaders(limit);
+      await action(ctx, stream);
+    } catch (e) {
+      failure = asApiError(e);
+      if (!stream.started) {
+        const out = errorResponse(failure, inv.line.requestId, inv.limit ? limitHeaders(inv.limit) : {});
+        if (!res.destroyed) res.writeHead(out.statusCode, out.headers);
+        res.end(out.body);
+        logOutcome(inv, out.statusCode, failure);
+        return;
+      }
+      stream.send("error", { error: failure.message, code: failure.code });
+    }
+    res.end();
+    logOutcome(inv, 200, failure);
+  };
+}

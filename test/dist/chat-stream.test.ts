@@ -1,0 +1,89 @@
+/** The chat-stream Web function as SCF starts it: its scf_bootstrap runs server.js on PORT. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { buildFunction } from "../../scripts/build.js";
+import { freePort } from "../../scripts/redis-server.js";
+import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
+import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { readEvents } from "../support/sse.js";
+import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { loginAs } from "../support/users.js";
+
+let wechat: WechatStandin;
+let openclaw: OpenClawStandin;
+let child: ChildProcess | undefined;
+let dir = "";
+let base = "";
+
+beforeAll(async () => {
+  wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
+  openclaw = await startOpenClawStandin({ streamDelayMs: 5 });
+  const prefix = uniquePrefix();
+  // loginAs uses the login function in-process, against the same Redis and prefix.
+  setEnv({
+    REDIS_URL: inject("redisUrl"),
+    REDIS_KEY_PREFIX: prefix,
+    WX_APPID: TEST_APPID,
+    WX_SECRET: TEST_SECRET,
+    WX_API_BASE: wechat.url,
+  });
+  const report = await buildFunction("chat-stream", mkdtempSync(path.join(tmpdir(), "wxclaw-web-")));
+  dir = path.dirname(report.file);
+  const port = await freePort();
+  base = `http://127.0.0.1:${port}`;
+  child = spawn(path.join(dir, "scf_bootstrap"), [], {
+    env: {
+      PATH: process.env.PATH ?? "",
+      NODE_BIN: process.execPath,
+      PORT: String(port),
+      REDIS_URL: inject("redisUrl"),
+      REDIS_KEY_PREFIX: prefix,
+      OPENCLAW_BASE_URL: openclaw.url,
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child?.stdout?.on("data", (d: Buffer) => {
+      if (d.toString().includes('"listening"')) resolve();
+    });
+    child?.once("exit", (code) => reject(new Error(`scf_bootstrap exited with ${code}`)));
+  });
+});
+afterAll(async () => {
+  child?.kill("SIGKILL");
+  await Promise.all([wechat.close(), openclaw.close()]);
+});
+
+describe("dist/chat-stream (SCF Web function)", () => {
+  it("ships server.js and an executable scf_bootstrap, nothing else needed", () => {
+    expect(existsSync(path.join(dir, "server.js"))).toBe(true);
+    expect(statSync(path.join(dir, "scf_bootstrap")).mode & 0o111).toBeTruthy();
+    expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
+  });
+
+  it("streams a reply through the bootstrapped server", async () => {
+    const token = await loginAs("web");
+    const res = await fetch(`${base}/api/chat/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-wx-session": token },
+      body: JSON.stringify({ message: "streamed hello", conversation_id: null }),
+    });
+    expect(res.status).toBe(200);
+    const events = await readEvents(res);
+    const text = events
+      .filter((e) => e.event === "delta")
+      .map((e) => (e.data as { text: string }).text)
+      .join("");
+    expect(text).toBe(standinReply("streamed hello", 1));
+    expect(events.at(-1)?.event).toBe("done");
+  });
+
+  it("answers other paths with the contract's JSON 404", async () => {
+    const res = await fetch(`${base}/nowhere`);
+    expect(res.status).toBe(404);
+    expect(await res.json()).toEqual({ error: expect.any(String), code: "not_found" });
+  });
+});
