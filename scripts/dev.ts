@@ -41,7 +41,7 @@ if (!env.WX_APPID || !env.WX_SECRET) {
   cleanups.push(() => wechat.close());
   env.WX_API_BASE = wechat.url;
   banner([
-    "!!! WeChat: LOCAL STAND-IN at " + wechat.url + " — not the real WeChat API.",
+    `!!! WeChat: LOCAL STAND-IN at ${wechat.url} — not the real WeChat API.`,
     "!!! Any login code works once; a code 'alice:<anything>' logs in the dev user 'alice'.",
     "!!! Set WX_APPID and WX_SECRET to use the real jscode2session.",
   ]);
@@ -55,7 +55,7 @@ if (!env.OPENCLAW_BASE_URL) {
   cleanups.push(() => openclaw.close());
   env.OPENCLAW_BASE_URL = openclaw.url;
   banner([
-    "!!! OpenClaw: LOCAL STAND-IN at " + openclaw.url + " — it echoes your message, no model.",
+    `!!! OpenClaw: LOCAL STAND-IN at ${openclaw.url} — it echoes your message, no model.`,
     "!!! Set OPENCLAW_BASE_URL (and OPENCLAW_TOKEN) to talk to a real OpenClaw gateway.",
   ]);
 } else {
