@@ -77,6 +77,7 @@ export const ENV = {
   CONVERSATION_TTL_S: int(604800, 60, 31536000),
   MESSAGE_MAX_CHARS: int(2000, 1, 20000),
   HISTORY_ENABLED: bool(true),
+  DAILY_TOKEN_QUOTA: int(0, 0, 1_000_000_000),
   HISTORY_MAX_MESSAGES: int(100, 2, 10000),
 } as const;
 
@@ -94,6 +95,7 @@ export const GROUPS = {
   chatLimit: ["RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
   openclaw: ["OPENCLAW_BASE_URL", "OPENCLAW_TOKEN", "OPENCLAW_AGENT_ID", "OPENCLAW_TIMEOUT_MS"],
   conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
+  quota: ["DAILY_TOKEN_QUOTA"],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Group = keyof typeof GROUPS;

@@ -36,6 +36,17 @@ export const ChatRequest = z.object({
         ),
     ),
   ),
+  client_msg_id: z.optional(
+    z
+      .string()
+      .check(
+        z.minLength(1, "client_msg_id must not be empty"),
+        z.maxLength(64, "client_msg_id: at most 64 characters"),
+        z.describe(
+          "optional retry id: the same id with the same message within 10 minutes returns the first reply again",
+        ),
+      ),
+  ),
 });
 
 export const ChatResponse = z.object({

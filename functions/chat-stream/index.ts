@@ -1,38 +1,22 @@
-import { sessionGuard } from "../../shared/auth/guards.js";
-import { historyPolicy } from "../../shared/conversations/policy.js";
-import { conversationKey, recordTurn, resolveConversation } from "../../shared/conversations/store.js";
-import { ApiError } from "../../shared/errors.js";
+import { chatSpec } from "../../shared/chat/spec.js";
+import { replayed, takeTurn } from "../../shared/chat/turn.js";
 import { serveStream } from "../../shared/http/stream.js";
 import { completeStream } from "../../shared/openclaw/stream.js";
-import { withRedis } from "../../shared/redis/client.js";
-import { type ChatRequest, codePoints } from "../../shared/schemas.js";
 
-export const request_handler = serveStream(
-  "chat-stream",
-  {
-    config: ["openclaw", "conversations"],
-    check: (body, config) => {
-      if (codePoints(body.message) > config.MESSAGE_MAX_CHARS) {
-        throw new ApiError("invalid_request", `message: at most ${config.MESSAGE_MAX_CHARS} characters`);
-      }
-    },
-    guard: sessionGuard<ChatRequest>({
-      limit: "chat",
-      owns: ({ body }, keys) => (body.conversation_id ? conversationKey(keys, body.conversation_id) : null),
-      ownedName: "Conversation",
-    }),
-  },
-  async ({ body, user, owned, config, redis, keys, log, signal }, stream) => {
-    const conversation = resolveConversation(body.conversation_id, owned);
-    const answer = await completeStream(config, conversation.upstreamKey, body.message, {
-      signal,
+export const request_handler = serveStream("chat-stream", chatSpec, async (ctx, stream) => {
+  if (ctx.replay) {
+    // A retry of a finished request: the stored reply, in one piece.
+    const { response } = replayed(ctx.replay);
+    stream.send("delta", { text: response.reply });
+    stream.send("done", { conversation_id: response.conversation_id, tokens_used: response.tokens_used });
+    return;
+  }
+  const turn = await takeTurn(ctx, (conversation) =>
+    completeStream(ctx.config, conversation.upstreamKey, ctx.body.message, {
+      signal: ctx.signal,
       onDelta: (text) => stream.send("delta", { text }),
-    });
-    // Recorded before `done`, so a client that saw `done` finds the turn in its history.
-    const turn = { message: body.message, reply: answer.text };
-    await withRedis(redis, () => recordTurn(redis, keys, user, conversation, turn, historyPolicy(config))).catch(
-      (e: ApiError) => log.warn("conversation not recorded; reply returned anyway", { reason: e.operatorNote }),
-    );
-    stream.send("done", { conversation_id: conversation.id, tokens_used: answer.tokens });
-  },
-);
+    }),
+  );
+  // The turn is recorded before `done`, so a client that saw `done` finds it in its history.
+  stream.send("done", { conversation_id: turn.response.conversation_id, tokens_used: turn.response.tokens_used });
+});

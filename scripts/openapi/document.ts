@@ -32,6 +32,9 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   upstream_error: "OpenClaw or WeChat answered 5xx, an error, or something unparsable",
   unavailable: "Redis unreachable, or configuration missing",
   upstream_timeout: "OpenClaw did not answer within OPENCLAW_TIMEOUT_MS, or its model timed out",
+  conflict: "client_msg_id already used for a different message",
+  content_blocked: "WeChat's content check (msgSecCheck) judged the message risky; nothing was forwarded",
+  quota_exceeded: "the caller's daily token quota is used up; Retry-After is the time to the reset",
 };
 
 const header = (description: string, type = "string") => ({ description, schema: { type } });

@@ -7,9 +7,9 @@ import type { Redis } from "ioredis";
 import type { ConfigOf, Group } from "../config.js";
 import { ApiError } from "../errors.js";
 import type { Guard, GuardInput } from "../http/handler.js";
-import type { LimitPolicy } from "../limit/headers.js";
-import { limitHeaders, rateLimited } from "../limit/headers.js";
+import { type LimitPolicy, type LimitState, limitHeaders, rateLimited } from "../limit/headers.js";
 import { hitLimit } from "../limit/limiter.js";
+import { quotaExceeded, quotaWindow } from "../limit/quota.js";
 import { redisClient, withRedis } from "../redis/client.js";
 import { type RedisKeys, redisKeys } from "../redis/keys.js";
 import { passGate } from "./gate.js";
@@ -33,27 +33,56 @@ function policyOf(scope: LimitScope, config: AnyConfig): LimitPolicy {
   return { max: max ?? 1, windowS: config.RATE_LIMIT_WINDOW_S ?? 60 };
 }
 
+/** Errors after the counter was charged still tell the client where its limit stands. */
+function withHeaders(err: ApiError, limit: LimitState | undefined): ApiError {
+  if (limit) Object.assign(err.headers, limitHeaders(limit));
+  return err;
+}
+
 const unauthorized = () => new ApiError("unauthorized", "Missing, unknown or expired session; log in again.");
 
 export interface SessionGuardOptions<B> {
   /** Charge the caller's counter of this scope. */
   limit?: "chat";
+  /** Refuse callers over their daily token quota (DAILY_TOKEN_QUOTA; 0 = off). */
+  quota?: boolean;
+  /** The request's retry id and a fingerprint of what it asks, when it has one. */
+  retry?: (body: B) => { id: string; fingerprint: string } | null;
   /** Key of a hash (with an `owner` field) the request names and the caller must own; null for none. */
   owns?: (request: { body: B; params: Readonly<Record<string, string>> }, keys: RedisKeys) => string | null;
   /** What `owns` names, for the 404 message. */
   ownedName?: string;
 }
 
+export interface QuotaState {
+  max: number;
+  used: number;
+  /** Today's counter of this user. */
+  key: string;
+  resetMs: number;
+}
+
 export interface SessionContext extends Store {
   user: SessionUser;
   /** Fields of the resource named by `owns`, proven to be the caller's. */
   owned?: Record<string, string>;
+  quota?: QuotaState;
+  /** The claimed retry record; the action completes it, or releases it on failure. */
+  retryKey?: string;
+  /** The stored response of an earlier request with the same retry id: answer with it. */
+  replay?: string;
 }
+
+/** How long a retry record (and the reply it holds) is kept. */
+export const RETRY_TTL_MS = 10 * 60_000;
+const RETRY_POLL_MS = 100;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Requires a valid `x-wx-session`; session, limit and ownership cost one round trip together. */
 export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, SessionContext> {
   const groups: Group[] = ["redis"];
   if (options.limit) groups.push("chatLimit");
+  if (options.quota) groups.push("quota");
   return {
     groups,
     async run({ req, config, body, bodyError }: GuardInput<B>) {
@@ -64,24 +93,58 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       const valid = bodyError === undefined;
       const policy = options.limit ? policyOf(options.limit, config) : undefined;
       const ownedKey = valid && options.owns ? options.owns({ body: body as B, params: req.params }, keys) : null;
-      const gate = await withRedis(redis, () =>
-        passGate(redis, {
-          sessionKey: keys.session(tokenHash),
-          tokenHash,
-          limit: valid && policy && options.limit ? { keyPrefix: keys.rate(options.limit), policy } : undefined,
-          ownedKey: ownedKey ?? undefined,
-        }),
-      );
+      const retry = valid && options.retry ? options.retry(body as B) : null;
+      const quotaMax = options.quota ? (config.DAILY_TOKEN_QUOTA ?? 0) : 0;
+      const window = quotaWindow();
+      const ask = () =>
+        withRedis(redis, () =>
+          passGate(redis, {
+            sessionKey: keys.session(tokenHash),
+            tokenHash,
+            limit: valid && policy && options.limit ? { keyPrefix: keys.rate(options.limit), policy } : undefined,
+            ownedKey: ownedKey ?? undefined,
+            quota: valid && quotaMax > 0 ? { keyPrefix: keys.quota(window.day), max: quotaMax } : undefined,
+            retry: retry
+              ? { keyPrefix: `${keys.retry()}${retry.id}:`, fingerprint: retry.fingerprint, ttlMs: RETRY_TTL_MS }
+              : undefined,
+          }),
+        );
+      let gate = await ask();
+      // A duplicate of a request still running waits for its reply, up to the upstream deadline.
+      const waitUntil = Date.now() + (config.OPENCLAW_TIMEOUT_MS ?? 25_000) + 1_000;
+      while (gate.outcome === "pending" && Date.now() < waitUntil) {
+        await sleep(RETRY_POLL_MS);
+        gate = await ask();
+      }
       if (gate.outcome === "unauthorized" || !gate.user) throw unauthorized();
       const context: SessionContext = { redis, keys, user: gate.user };
       if (bodyError) throw bodyError;
+      if (gate.outcome === "pending") {
+        throw new ApiError("upstream_timeout", "The first request with this client_msg_id is still running.");
+      }
+      if (gate.outcome === "conflict") {
+        throw new ApiError("conflict", "client_msg_id was already used for a different message.");
+      }
+      if (gate.outcome === "replay") return { context: { ...context, replay: gate.replay }, userId: gate.user.openid };
       if (gate.outcome === "rate_limited" && gate.limit) throw rateLimited(gate.limit);
+      const quota =
+        quotaMax > 0
+          ? {
+              max: quotaMax,
+              used: gate.quotaUsed ?? 0,
+              key: `${keys.quota(window.day)}${gate.user.openid}`,
+              resetMs: window.resetMs,
+            }
+          : undefined;
+      if (gate.outcome === "quota_exceeded" && quota) {
+        throw withHeaders(quotaExceeded(quota.max, quota.used, quota.resetMs), gate.limit);
+      }
       if (gate.outcome === "not_found") {
-        throw new ApiError("not_found", `${options.ownedName ?? "Resource"} not found.`, {
-          headers: gate.limit ? limitHeaders(gate.limit) : {},
-        });
+        throw withHeaders(new ApiError("not_found", `${options.ownedName ?? "Resource"} not found.`), gate.limit);
       }
       if (gate.owned) context.owned = gate.owned;
+      if (quota) context.quota = quota;
+      if (retry) context.retryKey = `${keys.retry()}${retry.id}:${gate.user.openid}`;
       return { context, limit: gate.limit, userId: gate.user.openid };
     },
   };

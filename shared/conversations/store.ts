@@ -66,31 +66,57 @@ export function titleOf(message: string): string {
 const recordScript = new Script(`
 -- KEYS[1] conversation, KEYS[2] its messages, KEYS[3] the owner's index
 -- ARGV[1] owner, [2] upstream key, [3] now ms, [4] ttl ms, [5] '1' when new, [6] id, [7] title,
--- [8] messages kept (0 = history off), [9..] messages as JSON
+-- [8] messages kept (0 = history off), [9] user message JSON, [10] reply JSON,
+-- [11] quota counter ('' = none), [12] tokens, [13] quota ttl ms,
+-- [14] retry record ('' = none), [15] response JSON, [16] retry ttl ms
+local stored = 1
 if ARGV[5] == '1' then
-  if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-  redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'key', ARGV[2], 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
-    'title', ARGV[7])
-else
+  if redis.call('EXISTS', KEYS[1]) == 1 then
+    stored = 0
+  else
+    redis.call('HSET', KEYS[1], 'owner', ARGV[1], 'key', ARGV[2], 'createdAt', ARGV[3], 'updatedAt', ARGV[3],
+      'title', ARGV[7])
+  end
+elseif redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then
   -- Deleted or expired while the reply was being written: do not bring it back.
-  if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+  stored = 0
+else
   redis.call('HSET', KEYS[1], 'updatedAt', ARGV[3])
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-local keep = tonumber(ARGV[8])
-if keep > 0 and #ARGV >= 9 then
-  for i = 9, #ARGV do redis.call('RPUSH', KEYS[2], ARGV[i]) end
-  redis.call('LTRIM', KEYS[2], -keep, -1)
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
-elseif redis.call('EXISTS', KEYS[2]) == 1 then
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
+if stored == 1 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  local keep = tonumber(ARGV[8])
+  if keep > 0 then
+    redis.call('RPUSH', KEYS[2], ARGV[9], ARGV[10])
+    redis.call('LTRIM', KEYS[2], -keep, -1)
+  end
+  if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('PEXPIRE', KEYS[2], ARGV[4]) end
+  redis.call('ZADD', KEYS[3], ARGV[3], ARGV[6])
+  redis.call('PEXPIRE', KEYS[3], ARGV[4])
 end
-redis.call('ZADD', KEYS[3], ARGV[3], ARGV[6])
-redis.call('PEXPIRE', KEYS[3], ARGV[4])
-return 1
+local used = 0
+if ARGV[11] ~= '' then
+  used = redis.call('INCRBY', ARGV[11], ARGV[12])
+  if redis.call('PTTL', ARGV[11]) < 0 then redis.call('PEXPIRE', ARGV[11], ARGV[13]) end
+end
+if ARGV[14] ~= '' then
+  redis.call('HSET', ARGV[14], 'state', 'done', 'response', ARGV[15])
+  redis.call('PEXPIRE', ARGV[14], ARGV[16])
+end
+return {stored, used}
 `);
 
-/** Creates or renews the conversation after a completed turn, storing the turn (one round trip). */
+export interface TurnExtras {
+  /** Today's quota counter to charge with the turn's tokens. */
+  quota?: { key: string; tokens: number; ttlMs: number };
+  /** The retry record to complete with the response. */
+  retry?: { key: string; response: string; ttlMs: number };
+}
+
+/**
+ * Creates or renews the conversation after a completed turn, storing the turn, charging the
+ * quota and completing the retry record, in one round trip. Returns tokens used today.
+ */
 export async function recordTurn(
   client: Redis,
   keys: RedisKeys,
@@ -98,15 +124,10 @@ export async function recordTurn(
   conversation: Conversation,
   turn: { message: string; reply: string },
   policy: HistoryPolicy,
-): Promise<boolean> {
+  extras: TurnExtras = {},
+): Promise<{ stored: boolean; quotaUsed: number }> {
   const now = Date.now();
-  const messages = policy.enabled
-    ? [
-        JSON.stringify({ role: "user", content: turn.message, at: now }),
-        JSON.stringify({ role: "assistant", content: turn.reply, at: now }),
-      ]
-    : [];
-  const stored = await recordScript.run(
+  const [stored, used] = (await recordScript.run(
     client,
     [
       keys.conversation(conversation.id),
@@ -122,10 +143,27 @@ export async function recordTurn(
       conversation.id,
       policy.enabled ? titleOf(turn.message) : "",
       policy.enabled ? policy.maxMessages : 0,
-      ...messages,
+      JSON.stringify({ role: "user", content: turn.message, at: now }),
+      JSON.stringify({ role: "assistant", content: turn.reply, at: now }),
+      extras.quota?.key ?? "",
+      extras.quota?.tokens ?? 0,
+      extras.quota?.ttlMs ?? 0,
+      extras.retry?.key ?? "",
+      extras.retry?.response ?? "",
+      extras.retry?.ttlMs ?? 0,
     ],
-  );
-  return stored === 1;
+  )) as [number, number];
+  return { stored: stored === 1, quotaUsed: Number(used) };
+}
+
+const releaseScript = new Script(`
+if redis.call('HGET', KEYS[1], 'state') == 'pending' then redis.call('DEL', KEYS[1]) end
+return 1
+`);
+
+/** Frees a retry id whose request failed, so that a retry runs again (one round trip). */
+export async function releaseRetry(client: Redis, key: string): Promise<void> {
+  await releaseScript.run(client, [key], []);
 }
 
 const listScript = new Script(`

@@ -56,13 +56,14 @@ export interface Result<N extends RouteName> {
   headers?: Record<string, string>;
 }
 
-export interface Spec<N extends RouteName, G extends Group, X> {
+/** What a function declares besides its action; `B` is its route's body type. */
+export interface Spec<B, G extends Group, X> {
   /** Configuration groups the action reads. */
   config: readonly G[];
   /** Identifies, limits and authorises the caller before the action. */
-  guard?: Guard<BodyOf<N>, X>;
+  guard?: Guard<B, X>;
   /** Body checks that depend on configuration (throw ApiError). */
-  check?: (body: BodyOf<N>, config: ConfigOf<G>) => void;
+  check?: (body: B, config: ConfigOf<G>) => void;
 }
 
 export type MainHandler = (event: unknown, context?: ScfContext) => Promise<IntegratedResponse>;
@@ -120,7 +121,7 @@ export function beginInvocation(name: RouteName, line: RequestLine): Invocation 
  */
 export async function admit<N extends RouteName, G extends Group, X>(
   inv: Invocation,
-  spec: Spec<N, G, X>,
+  spec: Spec<BodyOf<N>, G, X>,
   signal?: AbortSignal,
 ): Promise<Admission<N, G, X>> {
   const route: RouteDef = routes[inv.name];
@@ -182,7 +183,7 @@ export function logOutcome(inv: Invocation, status: number, failure?: ApiError):
 /** Wraps an action into an SCF `main_handler` for the route `name`. */
 export function serve<N extends RouteName, G extends Group, X = unknown>(
   name: N,
-  spec: Spec<N, G, X>,
+  spec: Spec<BodyOf<N>, G, X>,
   action: (ctx: Context<N, G, X>) => Promise<Result<N>>,
 ): MainHandler {
   const route: RouteDef = routes[name];

@@ -10,7 +10,7 @@ import type { ApiError } from "../errors.js";
 import { limitHeaders } from "../limit/headers.js";
 import type { RouteName } from "../routes.js";
 import { readRequestLine } from "./event.js";
-import { admit, asApiError, beginInvocation, type Context, logOutcome, type Spec } from "./handler.js";
+import { admit, asApiError, type BodyOf, beginInvocation, type Context, logOutcome, type Spec } from "./handler.js";
 import { readCappedBody, toEvent } from "./node.js";
 import { errorResponse } from "./response.js";
 
@@ -24,7 +24,7 @@ export interface EventStream {
 
 export function serveStream<N extends RouteName, G extends Group, X = unknown>(
   name: N,
-  spec: Spec<N, G, X>,
+  spec: Spec<BodyOf<N>, G, X>,
   action: (ctx: Context<N, G, X>, stream: EventStream) => Promise<void>,
 ): WebHandler {
   return async function request_handler(req, res) {

@@ -12,6 +12,10 @@ export function redisKeys(prefix: string) {
     conversation: (id: string) => `${prefix}conv:${id}`,
     /** The conversation's stored turns (JSON lines), when history is on. */
     conversationMessages: (id: string) => `${prefix}conv:${id}:messages`,
+    /** Tokens used by a user on one day (Asia/Shanghai); the openid completes the key. */
+    quota: (day: string) => `${prefix}quota:${day}:`,
+    /** A chat request's retry record (client_msg_id); the openid and id complete the key. */
+    retry: () => `${prefix}retry:`,
     /** The caller's conversation ids, scored by last use. */
     userConversations: (openid: string) => `${prefix}user:${openid}:conversations`,
   };

@@ -1,0 +1,23 @@
+/** What every chat endpoint checks before its turn: configuration, message length and the gate. */
+import { type SessionContext, sessionGuard } from "../auth/guards.js";
+import { conversationKey } from "../conversations/store.js";
+import { ApiError } from "../errors.js";
+import type { Spec } from "../http/handler.js";
+import { type ChatRequest, codePoints } from "../schemas.js";
+import { retryOf } from "./turn.js";
+
+export const chatSpec: Spec<ChatRequest, "openclaw" | "conversations" | "quota", SessionContext> = {
+  config: ["openclaw", "conversations", "quota"],
+  check: (body, config) => {
+    if (codePoints(body.message) > config.MESSAGE_MAX_CHARS) {
+      throw new ApiError("invalid_request", `message: at most ${config.MESSAGE_MAX_CHARS} characters`);
+    }
+  },
+  guard: sessionGuard<ChatRequest>({
+    limit: "chat",
+    quota: true,
+    retry: retryOf,
+    owns: ({ body }, keys) => (body.conversation_id ? conversationKey(keys, body.conversation_id) : null),
+    ownedName: "Conversation",
+  }),
+};

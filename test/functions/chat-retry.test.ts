@@ -1,0 +1,71 @@
+import { describe, expect, it } from "vitest";
+import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
+import { bodyOf } from "../support/events.js";
+import { setEnv, storedKeys } from "../support/stack.js";
+import { loginAs } from "../support/users.js";
+
+const stack = useChatStack();
+
+describe("idempotent retries (client_msg_id)", () => {
+  it("returns the first reply again without a second upstream call or a second count", async () => {
+    const token = await loginAs("ra");
+    const before = stack.openclaw.calls.length;
+    const first = await chatOk(token, { message: "once", client_msg_id: "m-1" });
+    const again = await chatOk(token, { message: "once", client_msg_id: "m-1" });
+    expect(again.body).toEqual(first.body);
+    expect(again.res.headers["Idempotent-Replayed"]).toBe("true");
+    expect(stack.openclaw.calls.length - before).toBe(1);
+    const counter = (await storedKeys(stack.redis, stack.prefix)).find((k) => k.key.includes(":rl:chat:"));
+    expect(counter?.dump).toBe("1");
+  });
+
+  it("answers 409 conflict when the same id comes with a different message", async () => {
+    const token = await loginAs("rb");
+    await chatOk(token, { message: "original", client_msg_id: "m-2" });
+    const res = await postChat(token, { message: "changed", client_msg_id: "m-2" });
+    expect(res.statusCode).toBe(409);
+    expect(bodyOf(res).code).toBe("conflict");
+  });
+
+  it("makes concurrent duplicates wait for the first: exactly one upstream call", async () => {
+    const token = await loginAs("rc");
+    stack.openclaw.queue({ delayMs: 300 });
+    const before = stack.openclaw.calls.length;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => postChat(token, { message: "dup", client_msg_id: "m-3" })),
+    );
+    expect(results.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    expect(new Set(results.map((r) => r.body)).size).toBe(1);
+    expect(stack.openclaw.calls.length - before).toBe(1);
+  });
+
+  it("runs a retry again when the first attempt failed", async () => {
+    const token = await loginAs("rd");
+    stack.openclaw.queue({ status: 502 });
+    expect((await postChat(token, { message: "flaky", client_msg_id: "m-4" })).statusCode).toBe(502);
+    const retried = await chatOk(token, { message: "flaky", client_msg_id: "m-4" });
+    expect(retried.res.headers["Idempotent-Replayed"]).toBeUndefined();
+  });
+
+  it("keeps ids per user, and keeps the replay copy 10 minutes even with history off", async () => {
+    setEnv({ HISTORY_ENABLED: "false" });
+    const a = await loginAs("re");
+    const b = await loginAs("rf");
+    await chatOk(a, { message: "mine", client_msg_id: "shared-id" });
+    const other = await chatOk(b, { message: "theirs", client_msg_id: "shared-id" });
+    expect(other.res.headers["Idempotent-Replayed"]).toBeUndefined();
+    const records = (await storedKeys(stack.redis, stack.prefix)).filter((k) => k.key.includes(":retry:"));
+    expect(records).toHaveLength(2);
+    for (const r of records) {
+      expect(r.ttlMs).toBeGreaterThan(590_000);
+      expect(r.ttlMs).toBeLessThanOrEqual(600_000);
+    }
+  });
+
+  it("refuses an over-long or empty client_msg_id with 400", async () => {
+    const token = await loginAs("rg");
+    for (const id of ["", "x".repeat(65), 7]) {
+      expect((await postChat(token, { message: "x", client_msg_id: id })).statusCode).toBe(400);
+    }
+  });
+});

@@ -1,0 +1,64 @@
+/**
+ * In-process chat tests: stand-ins, environment and helpers shared by the chat suites.
+ * Each test gets a fresh key prefix, so counters and conversations never leak between tests.
+ */
+import type { Redis } from "ioredis";
+import { afterAll, beforeAll, beforeEach, expect, inject } from "vitest";
+import { main_handler as chat } from "../../functions/chat/index.js";
+import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
+import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { apiEvent, bodyOf } from "./events.js";
+import { forbidInLogs } from "./log-guard.js";
+import { inspector, setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "./stack.js";
+
+export interface ChatStack {
+  wechat: WechatStandin;
+  openclaw: OpenClawStandin;
+  redis: Redis;
+  prefix: string;
+}
+
+/** Registers the hooks; the returned object is filled in as they run. */
+export function useChatStack(env: Record<string, string | undefined> = {}): ChatStack {
+  const stack = {} as ChatStack;
+  beforeAll(async () => {
+    stack.wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
+    stack.openclaw = await startOpenClawStandin();
+    stack.redis = inspector();
+  });
+  afterAll(async () => {
+    await Promise.all([stack.wechat.close(), stack.openclaw.close()]);
+    stack.redis.disconnect();
+  });
+  beforeEach(() => {
+    stack.prefix = uniquePrefix();
+    setEnv({
+      REDIS_URL: inject("redisUrl"),
+      REDIS_KEY_PREFIX: stack.prefix,
+      WX_APPID: TEST_APPID,
+      WX_SECRET: TEST_SECRET,
+      WX_API_BASE: stack.wechat.url,
+      OPENCLAW_BASE_URL: stack.openclaw.url,
+      OPENCLAW_TOKEN: undefined,
+      OPENCLAW_TIMEOUT_MS: "3000",
+      RATE_LIMIT_MAX: "100",
+      LOGIN_RATE_LIMIT_MAX: "1000",
+      DAILY_TOKEN_QUOTA: "0",
+      HISTORY_ENABLED: "true",
+      ...env,
+    });
+  });
+  return stack;
+}
+
+/** POSTs /api/chat (the message is declared secret for the logs). */
+export function postChat(token: string, body: Record<string, unknown>) {
+  if (typeof body.message === "string") forbidInLogs(body.message);
+  return chat(apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body }));
+}
+
+export async function chatOk(token: string, body: Record<string, unknown>) {
+  const res = await postChat(token, body);
+  expect(res.statusCode, res.body).toBe(200);
+  return { res, body: bodyOf(res) as { reply: string; conversation_id: string; tokens_used: number } };
+}
