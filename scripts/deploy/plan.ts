@@ -10,7 +10,7 @@
  * every response would arrive as a JSON 200 wrapping ours. The `scf` component passes the
  * endpoint's `function` object through untouched.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { EnvName } from "../../shared/config.js";
@@ -196,7 +196,7 @@ export function staleFiles(plans: readonly FunctionPlan[], dir = DEPLOY_DIR): st
     }
     if (actual !== text) stale.push(rel);
   }
-  const present = readdirSync(dir).filter((n) => statSync(path.join(dir, n)).isDirectory());
+  const present = existsSync(dir) ? readdirSync(dir).filter((n) => statSync(path.join(dir, n)).isDirectory()) : [];
   for (const folder of present) {
     if (!expected.has(path.join(folder, "serverless.yml"))) stale.push(`${folder}/`);
   }

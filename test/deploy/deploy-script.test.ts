@@ -54,7 +54,8 @@ function expectNoSecret(output: string): void {
   for (const [name, value] of Object.entries(SECRETS)) expect(output.includes(value), `${name} printed`).toBe(false);
 }
 
-describe("npm run deploy", () => {
+// Each run starts a Node process that loads every function from source: seconds, not milliseconds.
+describe("npm run deploy", { timeout: 60_000 }, () => {
   it("prints the plan with every function, its path and method and the variable names, and no value", async () => {
     const r = await deploy(["--dry-run", "--stage", "prod"], COMPLETE);
     expect(r.code, r.stderr).toBe(0);
@@ -160,7 +161,7 @@ process.exit(${failOnCall ?? 0} === calls + 1 ? 1 : 0);
         expect(c.credentials).toBe(true);
       }
       expectNoSecret(r.stdout + r.stderr);
-    }, 60_000);
+    });
 
     it("stops at the first instance that fails and exits non-zero", async () => {
       const { cli, record } = standIn(2);
@@ -170,6 +171,6 @@ process.exit(${failOnCall ?? 0} === calls + 1 ? 1 : 0);
       expect(made).toHaveLength(2);
       expect(made[0]?.runtime).toBe("Nodejs20.19");
       expect(r.stderr).toContain("exited with 1");
-    }, 60_000);
+    });
   });
 });

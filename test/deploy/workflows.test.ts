@@ -43,7 +43,7 @@ function referencedVariables(): Set<string> {
 }
 
 /** Values that must come from the repository's secrets, never from plain variables or the file. */
-const isSecret = (name: string) => /SECRET|TOKEN|PASSWORD/.test(name) || name === "REDIS_URL";
+const isSecret = (name: string) => /(SECRET|TOKEN|PASSWORD|_KEY)$/.test(name) || name === "REDIS_URL";
 
 describe("GitHub workflows", () => {
   it("runs the .ci/run checks on every push and pull request", () => {
