@@ -78,6 +78,8 @@ export const ENV = {
   MESSAGE_MAX_CHARS: int(2000, 1, 20000),
   HISTORY_ENABLED: bool(true),
   DAILY_TOKEN_QUOTA: int(0, 0, 1_000_000_000),
+  WX_MSG_SEC_CHECK: bool(false),
+  WX_MSG_SEC_CHECK_FAIL_OPEN: bool(false),
   HISTORY_MAX_MESSAGES: int(100, 2, 10000),
 } as const;
 
@@ -96,6 +98,8 @@ export const GROUPS = {
   openclaw: ["OPENCLAW_BASE_URL", "OPENCLAW_TOKEN", "OPENCLAW_AGENT_ID", "OPENCLAW_TIMEOUT_MS"],
   conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
   quota: ["DAILY_TOKEN_QUOTA"],
+  /** When WX_MSG_SEC_CHECK is on, the "wechat" group is required too (checked at use). */
+  contentSecurity: ["WX_MSG_SEC_CHECK", "WX_MSG_SEC_CHECK_FAIL_OPEN"],
 } as const satisfies Record<string, readonly EnvName[]>;
 
 export type Group = keyof typeof GROUPS;

@@ -4,8 +4,13 @@ import { serve } from "../../shared/http/handler.js";
 import { complete } from "../../shared/openclaw/client.js";
 
 export const main_handler = serve("chat", chatSpec, async (ctx) => {
-  const turn = ctx.replay
-    ? replayed(ctx.replay)
-    : await takeTurn(ctx, (conversation) => complete(ctx.config, conversation.upstreamKey, ctx.body.message));
+  if (ctx.replay) {
+    const { response, headers } = replayed(ctx.replay);
+    return { body: response, headers };
+  }
+  const turn = await takeTurn(ctx, async (conversation, screen) => {
+    const answer = await complete(ctx.config, conversation.upstreamKey, ctx.body.message);
+    return screen ? { ...answer, text: await screen.reply(answer.text) } : answer;
+  });
   return { body: turn.response, headers: turn.headers };
 });

@@ -15,6 +15,8 @@ export type OpenClawFault =
   | { hang: true }
   | { resetMidBody: true }
   | { noUsage: true }
+  /** Answers with this text instead of the echo. */
+  | { reply: string }
   /** Streaming only: fail after this many text deltas, with OpenClaw's in-stream error line. */
   | { failAfterDeltas: number };
 
@@ -115,7 +117,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
     const key = typeof body.user === "string" ? body.user : "";
     const turn = (turns.get(key) ?? 0) + 1;
     turns.set(key, turn);
-    const reply = standinReply(last.content, turn);
+    const reply = fault && "reply" in fault ? fault.reply : standinReply(last.content, turn);
     const usage = {
       prompt_tokens: tokensOf(last.content),
       completion_tokens: tokensOf(reply),

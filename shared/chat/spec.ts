@@ -6,8 +6,10 @@ import type { Spec } from "../http/handler.js";
 import { type ChatRequest, codePoints } from "../schemas.js";
 import { retryOf } from "./turn.js";
 
-export const chatSpec: Spec<ChatRequest, "openclaw" | "conversations" | "quota", SessionContext> = {
-  config: ["openclaw", "conversations", "quota"],
+type ChatGroups = "openclaw" | "conversations" | "quota" | "contentSecurity";
+
+export const chatSpec: Spec<ChatRequest, ChatGroups, SessionContext> = {
+  config: ["openclaw", "conversations", "quota", "contentSecurity"],
   check: (body, config) => {
     if (codePoints(body.message) > config.MESSAGE_MAX_CHARS) {
       throw new ApiError("invalid_request", `message: at most ${config.MESSAGE_MAX_CHARS} characters`);

@@ -15,10 +15,11 @@ import type { Logger } from "../log.js";
 import type { Answer } from "../openclaw/client.js";
 import { withRedis } from "../redis/client.js";
 import type { ChatRequest, ChatResponse } from "../schemas.js";
+import { contentScreen, type Screen } from "./screen.js";
 
 export type TurnContext = SessionContext & {
   body: ChatRequest;
-  config: ConfigOf<"conversations">;
+  config: ConfigOf<"conversations" | "contentSecurity">;
   log: Logger;
 };
 
@@ -46,15 +47,21 @@ async function release(redis: Redis, key: string | undefined): Promise<void> {
   if (key) await withRedis(redis, () => releaseRetry(redis, key)).catch(() => {});
 }
 
+/**
+ * Asks OpenClaw through `ask` (which screens the reply with `screen` when content security is
+ * on) and records the turn. The user's message is screened first: a risky one never leaves.
+ */
 export async function takeTurn(
   ctx: TurnContext,
-  ask: (conversation: Conversation) => Promise<Answer>,
+  ask: (conversation: Conversation, screen: Screen | undefined) => Promise<Answer>,
 ): Promise<TurnResult> {
   const { body, user, redis, keys, config, quota, retryKey, log } = ctx;
   const conversation = resolveConversation(body.conversation_id, ctx.owned);
   let answer: Answer;
   try {
-    answer = await ask(conversation);
+    const screen = contentScreen(ctx);
+    await screen?.input(body.message);
+    answer = await ask(conversation, screen);
   } catch (e) {
     // A failed request must not block its own retry.
     await release(redis, retryKey);

@@ -49,6 +49,8 @@ export async function withRedis<T>(client: Redis, work: () => Promise<T>): Promi
   try {
     return await work();
   } catch (e) {
+    // Work that mixes Redis with other calls may fail for its own, already classified, reasons.
+    if (e instanceof ApiError) throw e;
     const message = e instanceof Error ? e.message : String(e);
     if (/timed out/i.test(message) && client.status === "ready") client.disconnect(true);
     throw new ApiError("unavailable", "A backing service is unavailable; try again shortly.", {

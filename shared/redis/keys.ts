@@ -16,6 +16,8 @@ export function redisKeys(prefix: string) {
     quota: (day: string) => `${prefix}quota:${day}:`,
     /** A chat request's retry record (client_msg_id); the openid and id complete the key. */
     retry: () => `${prefix}retry:`,
+    /** WeChat's access token for the app, shared by every instance, and its refresh lock. */
+    wxAccessToken: (appid: string) => `${prefix}wx:access_token:${appid}`,
     /** The caller's conversation ids, scored by last use. */
     userConversations: (openid: string) => `${prefix}user:${openid}:conversations`,
   };

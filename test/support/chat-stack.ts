@@ -6,7 +6,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, expect, inject } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
-import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { startWechatStandin, type WechatOptions, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { apiEvent, bodyOf } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
 import { inspector, setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "./stack.js";
@@ -19,10 +19,13 @@ export interface ChatStack {
 }
 
 /** Registers the hooks; the returned object is filled in as they run. */
-export function useChatStack(env: Record<string, string | undefined> = {}): ChatStack {
+export function useChatStack(
+  env: Record<string, string | undefined> = {},
+  wechatOptions: Partial<WechatOptions> = {},
+): ChatStack {
   const stack = {} as ChatStack;
   beforeAll(async () => {
-    stack.wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
+    stack.wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET, ...wechatOptions });
     stack.openclaw = await startOpenClawStandin();
     stack.redis = inspector();
   });

@@ -1,0 +1,144 @@
+/**
+ * Content security for chat (WX_MSG_SEC_CHECK=true): every user message is checked with WeChat's
+ * msgSecCheck before it reaches OpenClaw, and every reply before it reaches the user — whole for
+ * JSON replies, in sentence-sized segments for streamed ones, which are released only once
+ * checked. WeChat unreachable → 503 (fail-closed) unless WX_MSG_SEC_CHECK_FAIL_OPEN=true.
+ */
+import type { Redis } from "ioredis";
+import type { SessionUser } from "../auth/session.js";
+import { type ConfigOf, loadConfig } from "../config.js";
+import { ApiError, isApiError } from "../errors.js";
+import type { Logger } from "../log.js";
+import type { RedisKeys } from "../redis/keys.js";
+import { accessToken, wechatDown } from "../wechat/access-token.js";
+import { piecesOf, secCheck, type Verdict } from "../wechat/sec-check.js";
+
+/** Shown instead of a reply that failed the check. */
+export const BLOCKED_REPLY_NOTICE = "抱歉，这条回复未通过内容安全检查，无法显示。";
+
+/**
+ * A streamed segment ends at the first sentence end once it has this much text (so short
+ * sentences share one check), or is cut at MAX. Segments do not depend on how fast the
+ * upstream sends, so the same reply is always checked the same way.
+ */
+const MIN_SEGMENT = 24;
+const MAX_SEGMENT = 400;
+const SENTENCE_END = /[。！？!?；;\n]|\.(?=\s)/g;
+
+export interface ScreenContext {
+  config: ConfigOf<"contentSecurity">;
+  redis: Redis;
+  keys: RedisKeys;
+  user: SessionUser;
+  log: Logger;
+}
+
+export interface Screen {
+  /** Throws 422 content_blocked when the user's message is risky. */
+  input(message: string): Promise<void>;
+  /** The reply, or the notice in its place. */
+  reply(text: string): Promise<string>;
+  /** Releases streamed text to `emit` in checked segments. */
+  releaser(emit: (text: string) => void): Releaser;
+}
+
+export interface Releaser {
+  push(delta: string): void;
+  /** Checks what is left; resolves with all text released (the notice included, if any). */
+  finish(): Promise<string>;
+}
+
+/** Where the next streamed segment ends, or 0 when more text is needed. */
+function segmentEnd(buffer: string): number {
+  for (const m of buffer.matchAll(SENTENCE_END)) {
+    const end = (m.index ?? 0) + m[0].length;
+    if (end >= MIN_SEGMENT && end <= MAX_SEGMENT) return end;
+  }
+  if (buffer.length < MAX_SEGMENT) return 0;
+  const c = buffer.charCodeAt(MAX_SEGMENT - 1);
+  return c >= 0xd800 && c <= 0xdbff ? MAX_SEGMENT - 1 : MAX_SEGMENT;
+}
+
+export function contentScreen(ctx: ScreenContext): Screen | undefined {
+  if (!ctx.config.WX_MSG_SEC_CHECK) return undefined;
+  // Only now are WeChat's credentials required: chat without the check does not need them.
+  const wechat = loadConfig(process.env, ["wechat"]);
+
+  async function judge(text: string): Promise<Verdict> {
+    let token = await accessToken(ctx.redis, ctx.keys, wechat);
+    const verdicts = await Promise.all(
+      piecesOf(text).map(async (piece) => {
+        let outcome = await secCheck(wechat, token, ctx.user.openid, piece);
+        if ("staleToken" in outcome) {
+          token = await accessToken(ctx.redis, ctx.keys, wechat, token);
+          outcome = await secCheck(wechat, token, ctx.user.openid, piece);
+        }
+        if ("staleToken" in outcome) throw wechatDown("wechat msg_sec_check: token rejected twice");
+        return outcome.verdict;
+      }),
+    );
+    return verdicts.includes("risky") ? "risky" : verdicts.includes("review") ? "review" : "pass";
+  }
+
+  /** Risky or not; failures pass only when the operator chose fail-open. */
+  async function risky(text: string): Promise<boolean> {
+    try {
+      return (await judge(text)) === "risky";
+    } catch (e) {
+      if (!ctx.config.WX_MSG_SEC_CHECK_FAIL_OPEN || !isApiError(e) || e.code !== "unavailable") throw e;
+      ctx.log.warn("content check failed open", { reason: e.operatorNote });
+      return false;
+    }
+  }
+
+  return {
+    async input(message) {
+      if (await risky(message)) {
+        throw new ApiError("content_blocked", "This message cannot be sent: it failed WeChat's content check.");
+      }
+    },
+    async reply(text) {
+      return (await risky(text)) ? BLOCKED_REPLY_NOTICE : text;
+    },
+    releaser(emit) {
+      let buffer = "";
+      let released = "";
+      let blocked = false;
+      let failure: unknown;
+      let chain = Promise.resolve();
+      const drain = async (final: boolean) => {
+        while (!blocked && failure === undefined) {
+          const end = final ? buffer.length : segmentEnd(buffer);
+          if (end <= 0) return;
+          const segment = buffer.slice(0, end);
+          buffer = buffer.slice(end);
+          try {
+            if (await risky(segment)) {
+              blocked = true;
+              released += BLOCKED_REPLY_NOTICE;
+              emit(BLOCKED_REPLY_NOTICE);
+              return;
+            }
+          } catch (e) {
+            failure = e;
+            return;
+          }
+          released += segment;
+          emit(segment);
+        }
+      };
+      return {
+        push(delta) {
+          buffer += delta;
+          chain = chain.then(() => drain(false));
+        },
+        async finish() {
+          chain = chain.then(() => drain(true));
+          await chain;
+          if (failure !== undefined) throw failure;
+          return released;
+        },
+      };
+    },
+  };
+}
