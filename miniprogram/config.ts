@@ -1,0 +1,26 @@
+/**
+ * The one place the Mini Program learns where its backend is.
+ *
+ * `API_BASE_URL` must be the HTTPS origin registered as a "request legal domain" in the Mini
+ * Program admin console (Development → Development Settings → Server Domain): scheme and host,
+ * plus the port only if the registered entry has one, no path, no trailing slash. WeChat refuses
+ * any other URL ("request:fail url not in domain list"), IP addresses and http:// included, so
+ * this is the custom domain bound to the API Gateway service, not the gateway's default one.
+ *
+ * For local work against `npm run dev`, DevTools can skip the check (Details → Local Settings →
+ * "Do not verify valid domain names…"): point this at http://127.0.0.1:3000 then, never in a commit.
+ */
+export const API_BASE_URL = "https://api.example.com";
+
+/**
+ * Deadline of one chat request. Longer than the backend's upstream deadline
+ * (OPENCLAW_TIMEOUT_MS, 25 s by default) so a slow model shows up as the backend's clear 504,
+ * not as a client-side timeout.
+ */
+export const CHAT_TIMEOUT_MS = 30_000;
+
+/** Deadline of a login request (the backend's WeChat call itself is bounded by 5 s). */
+export const LOGIN_TIMEOUT_MS = 10_000;
+
+/** Storage key of the session token (wx.setStorageSync). */
+export const SESSION_STORAGE_KEY = "wxclaw.session";

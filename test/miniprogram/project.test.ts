@@ -1,0 +1,105 @@
+/**
+ * The Mini Program as WeChat DevTools sees it: a project that opens, and code that still runs
+ * once each .ts file is compiled on its own, which is how the DevTools TypeScript plugin builds
+ * it: only files inside miniprogramRoot exist at runtime, so no runtime import may leave it.
+ */
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { isIP } from "node:net";
+import path from "node:path";
+import { transform } from "esbuild";
+import { describe, expect, it } from "vitest";
+import { API_BASE_URL } from "../../miniprogram/config";
+import { ROOT } from "../../scripts/build.js";
+
+const MP = path.join(ROOT, "miniprogram");
+const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(MP, file), "utf8"));
+
+function tsFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    const full = path.join(dir, e.name);
+    if (e.isDirectory()) return tsFiles(full);
+    return e.name.endsWith(".ts") && !e.name.endsWith(".d.ts") ? [full] : [];
+  });
+}
+
+/** The modules a file requires once compiled alone, keeping every import not written `import type`. */
+async function runtimeImports(file: string): Promise<string[]> {
+  const { code } = await transform(readFileSync(file, "utf8"), {
+    loader: "ts",
+    format: "cjs",
+    target: "es2020",
+    tsconfigRaw: { compilerOptions: { verbatimModuleSyntax: true } },
+  });
+  return [...code.matchAll(/\brequire\("([^"]+)"\)/g)].map((m) => m[1] ?? "");
+}
+
+describe("the Mini Program project", () => {
+  it("opens in DevTools as a TypeScript project with a documented placeholder appid", () => {
+    const project = json("project.config.json");
+    expect(project.compileType).toBe("miniprogram");
+    expect(existsSync(path.join(MP, String(project.miniprogramRoot), "app.json"))).toBe(true);
+    expect(project.appid).toBe("touristappid");
+    expect((project.setting as { useCompilerPlugins?: unknown }).useCompilerPlugins).toEqual(["typescript"]);
+    expect(readFileSync(path.join(ROOT, "README.md"), "utf8").includes("touristappid"), "README names the appid").toBe(
+      true,
+    );
+  });
+
+  it("has every file app.json names: each page's .ts, .wxml, .wxss and .json, and the sitemap", () => {
+    const app = json("app.json") as { pages: string[]; sitemapLocation: string };
+    expect(app.pages.length).toBeGreaterThan(0);
+    for (const page of app.pages) {
+      for (const ext of [".ts", ".wxml", ".wxss", ".json"]) {
+        expect(existsSync(path.join(MP, page + ext)), page + ext).toBe(true);
+      }
+    }
+    expect(json(app.sitemapLocation)).toHaveProperty("rules");
+    expect(existsSync(path.join(MP, "app.ts"))).toBe(true);
+  });
+
+  it("binds in WXML only handlers the page defines, and renders only data the page has", () => {
+    const wxml = readFileSync(path.join(MP, "pages/chat/chat.wxml"), "utf8");
+    const source = readFileSync(path.join(MP, "pages/chat/controller.ts"), "utf8");
+    const handlers = [...wxml.matchAll(/\bbind:?\w+="(\w+)"/g)].map((m) => m[1] ?? "");
+    expect(handlers.length).toBeGreaterThan(0);
+    for (const h of handlers) expect(source, h).toMatch(new RegExp(`\\b${h}\\(this: ChatView`));
+    for (const field of ["messages", "draft", "sending", "lastId"]) expect(wxml).toContain(field);
+  });
+
+  it("sends requests only to an HTTPS domain, as WeChat requires of a release", () => {
+    const url = new URL(API_BASE_URL);
+    expect(url.protocol).toBe("https:");
+    expect(isIP(url.hostname.replace(/^\[|\]$/g, ""))).toBe(0);
+    expect(url.hostname).not.toBe("localhost");
+    expect(url.pathname).toBe("/");
+    expect(API_BASE_URL.endsWith("/")).toBe(false);
+  });
+
+  it("keeps every runtime import inside miniprogram/: the backend's types are imported as types only", async () => {
+    const files = tsFiles(MP);
+    expect(files.length).toBeGreaterThan(5);
+    let typeOnlyShared = 0;
+    for (const file of files) {
+      const source = readFileSync(file, "utf8");
+      if (/import type [^;]+ from "(\.\.\/)+shared\//.test(source)) typeOnlyShared++;
+      for (const spec of await runtimeImports(file)) {
+        const where = path.relative(ROOT, file);
+        expect(spec.startsWith("."), `${where} requires the package ${spec}, which DevTools would not ship`).toBe(true);
+        const target = path.resolve(path.dirname(file), spec);
+        expect(path.relative(MP, target).startsWith(".."), `${where} requires ${spec} outside miniprogram/`).toBe(
+          false,
+        );
+        expect(existsSync(`${target}.ts`), `${where} requires ${spec}, which is not a module`).toBe(true);
+      }
+    }
+    // The check above would pass vacuously if nothing imported the backend's types at all.
+    expect(typeOnlyShared).toBeGreaterThan(0);
+  });
+
+  it("ships nothing of zod: the compiled client mentions neither zod nor the backend's folders", async () => {
+    for (const file of tsFiles(MP)) {
+      const { code } = await transform(readFileSync(file, "utf8"), { loader: "ts", format: "cjs" });
+      expect(code, path.relative(ROOT, file)).not.toMatch(/zod|shared\//);
+    }
+  });
+});
