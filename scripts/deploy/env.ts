@@ -1,10 +1,13 @@
 /**
  * Checks the deploy environment before anything is built or sent. The Components CLI turns an
  * unset `${env:X}` into nothing at all, so a forgotten secret would deploy a function that
- * answers 503 — or one that talks to the wrong place. Reports names, never values.
+ * answers 503 — or one that talks to the wrong place. Each function's variables are judged by
+ * the function's own configuration code (shared/config.ts loadConfig, with the groups it reads),
+ * so any rule it has — defaults, formats, one variable standing in for another — applies here
+ * too. Reports names, never values.
  */
 import { safeParse } from "zod/mini";
-import { ENV, type EnvName } from "../../shared/config.js";
+import { ConfigInvalid, ENV, type EnvName, GROUPS, type Group, loadConfig } from "../../shared/config.js";
 import { DEADLINES, DEPLOY_VARIABLES, type DeployVariable, type FunctionPlan } from "./plan.js";
 
 export type Status = "set" | "default" | "missing" | "invalid" | "unset";
@@ -30,11 +33,30 @@ export interface EnvReport {
 export const isSet = (value: string | undefined): value is string =>
   value !== undefined && value !== "" && value !== "undefined";
 
-/** What the function does with the variable unset: its default, nothing (optional), or refuse. */
-function whenUnset(name: EnvName): { status: Status; note: string } {
-  const parsed = safeParse(ENV[name], undefined);
-  if (!parsed.success) return { status: "missing", note: "" };
-  return { status: "unset", note: parsed.data === undefined ? "optional" : `default ${String(parsed.data)}` };
+/** The config groups a function asks for: loadConfig reads every variable of each group it is given. */
+export function groupsOf(variables: readonly EnvName[]): Group[] {
+  return (Object.keys(GROUPS) as Group[]).filter((g) =>
+    (GROUPS[g] as readonly EnvName[]).every((v) => variables.includes(v)),
+  );
+}
+
+/** What the function's configuration says about `env`: variable name → reason, none when valid. */
+function judgedByFunction(env: NodeJS.ProcessEnv, plan: FunctionPlan): Map<string, string> {
+  try {
+    loadConfig(env, groupsOf(plan.variables));
+    return new Map();
+  } catch (e) {
+    if (!(e instanceof ConfigInvalid)) throw e;
+    // "configuration invalid: NAME: reason; NAME: reason" — the reasons never carry a value.
+    const detail = (e.operatorNote ?? "").replace(/^configuration invalid: /, "");
+    const reasons = new Map<string, string>();
+    for (const part of detail.split("; ")) {
+      const at = part.indexOf(": ");
+      if (at > 0) reasons.set(part.slice(0, at), part.slice(at + 2));
+    }
+    for (const name of e.variables) if (!reasons.has(name)) reasons.set(name, "invalid");
+    return reasons;
+  }
 }
 
 function deployVariablesUsed(plans: readonly FunctionPlan[]): DeployVariable[] {
@@ -49,22 +71,21 @@ function deployVariablesUsed(plans: readonly FunctionPlan[]): DeployVariable[] {
   return used;
 }
 
-function checkContractVariable(name: EnvName, value: string | undefined): { status: Status; note: string } {
-  if (!isSet(value)) return whenUnset(name);
-  const parsed = safeParse(ENV[name], value);
-  if (!parsed.success) {
-    const message = parsed.error.issues[0]?.message ?? "invalid";
-    // A validation message never carries the value here, but make sure of it.
-    return { status: "invalid", note: message.includes(value) ? "invalid value" : message };
-  }
+/** The state of a variable no function complained about. */
+function accepted(name: EnvName, value: string | undefined): { status: Status; note: string } {
+  if (isSet(value)) return { status: "set", note: "" };
+  const parsed = safeParse(ENV[name], undefined);
+  // Required in general, yet accepted: the function's configuration has it from elsewhere.
+  if (!parsed.success) return { status: "unset", note: "not needed with this configuration" };
+  return { status: "unset", note: parsed.data === undefined ? "optional" : `default ${String(parsed.data)}` };
+}
+
+/** Deadlines longer than the function and API Gateway timeouts were sized for. */
+function deadlineProblem(name: EnvName, env: NodeJS.ProcessEnv): string | undefined {
   const deadline = (DEADLINES as Partial<Record<EnvName, { maxMs: number }>>)[name];
-  if (deadline && typeof parsed.data === "number" && parsed.data > deadline.maxMs) {
-    return {
-      status: "invalid",
-      note: `above ${deadline.maxMs}, the most the function and API Gateway timeouts allow (scripts/deploy/plan.ts DEADLINES)`,
-    };
-  }
-  return { status: "set", note: "" };
+  const value = env[name];
+  if (!deadline || !isSet(value) || !/^\d+$/.test(value.trim()) || Number(value) <= deadline.maxMs) return undefined;
+  return `above ${deadline.maxMs}, the most the function and API Gateway timeouts allow (scripts/deploy/plan.ts DEADLINES)`;
 }
 
 export function checkEnvironment(env: NodeJS.ProcessEnv, plans: readonly FunctionPlan[]): EnvReport {
@@ -81,19 +102,31 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, plans: readonly Functio
   }
 
   const users = new Map<EnvName, string[]>();
-  for (const plan of plans) for (const v of plan.variables) users.set(v, [...(users.get(v) ?? []), plan.name]);
+  const complaints = new Map<string, string>();
+  for (const plan of plans) {
+    for (const v of plan.variables) users.set(v, [...(users.get(v) ?? []), plan.name]);
+    for (const [name, reason] of judgedByFunction(env, plan)) if (!complaints.has(name)) complaints.set(name, reason);
+  }
   for (const [name, usedBy] of [...users].sort(([a], [b]) => a.localeCompare(b))) {
-    const { status, note } = checkContractVariable(name, env[name]);
+    const reason = complaints.get(name) ?? deadlineProblem(name, env);
+    const row =
+      reason === undefined
+        ? { ...accepted(name, env[name]), usedBy }
+        : {
+            status: (reason === "missing" ? "missing" : "invalid") as Status,
+            note: reason === "missing" ? "" : reason,
+            usedBy,
+          };
     // Unset optional variables stay out of the functions' environment instead of arriving as "undefined".
     if (!isSet(env[name])) delete childEnv[name];
-    rows.push({ name, status, usedBy, note });
+    rows.push({ name, ...row });
   }
 
   const problems = rows
     .filter((r) => r.status === "missing" || r.status === "invalid")
     .map((r) => `${r.name}: ${r.status}${r.note ? ` — ${r.note}` : ""}`);
   const warnings: string[] = [];
-  if (users.has("OPENCLAW_TOKEN") && !isSet(env.OPENCLAW_TOKEN)) {
+  if (users.has("OPENCLAW_TOKEN") && !isSet(env.OPENCLAW_TOKEN) && !isSet(env.OPENCLAW_TOKEN_SSM_NAME)) {
     warnings.push("OPENCLAW_TOKEN is unset: the OpenClaw gateway should require token auth (README, Deploy).");
   }
   return { rows, problems, warnings, childEnv };
