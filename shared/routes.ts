@@ -33,6 +33,20 @@ export interface RouteDef {
 
 const always: ErrorCode[] = ["not_found", "method_not_allowed", "internal"];
 
+const chatErrors: ErrorCode[] = [
+  ...always,
+  "invalid_request",
+  "payload_too_large",
+  "unauthorized",
+  "conflict",
+  "content_blocked",
+  "rate_limited",
+  "quota_exceeded",
+  "upstream_error",
+  "upstream_timeout",
+  "unavailable",
+];
+
 export const routes = {
   health: {
     method: "GET",
@@ -80,19 +94,7 @@ export const routes = {
     status: 200,
     auth: "session",
     limit: "chat",
-    errors: [
-      ...always,
-      "invalid_request",
-      "payload_too_large",
-      "unauthorized",
-      "conflict",
-      "content_blocked",
-      "rate_limited",
-      "quota_exceeded",
-      "upstream_error",
-      "upstream_timeout",
-      "unavailable",
-    ],
+    errors: chatErrors,
   },
   "chat-stream": {
     method: "POST",
@@ -104,19 +106,7 @@ export const routes = {
     auth: "session",
     limit: "chat",
     kind: "web",
-    errors: [
-      ...always,
-      "invalid_request",
-      "payload_too_large",
-      "unauthorized",
-      "conflict",
-      "content_blocked",
-      "rate_limited",
-      "quota_exceeded",
-      "upstream_error",
-      "upstream_timeout",
-      "unavailable",
-    ],
+    errors: chatErrors,
   },
   conversations: {
     method: "GET",

@@ -13,7 +13,7 @@ import { loginAs } from "../support/users.js";
 
 const stack = useChatStack(
   { WX_MSG_SEC_CHECK: "true", WX_MSG_SEC_CHECK_FAIL_OPEN: "false", MESSAGE_MAX_CHARS: "6000" },
-  { riskyWords: ["RISKY", "said: spicy", "BADTAIL"] },
+  { wechat: { riskyWords: ["RISKY", "said: spicy", "BADTAIL"] } },
 );
 
 let server: Server;

@@ -1,36 +1,26 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
-import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
-import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { ChatResponse } from "../../shared/schemas.js";
+import { useChatStack } from "../support/chat-stack.js";
 import { apiEvent, bodyOf } from "../support/events.js";
 import { forbidInLogs, suiteLogs } from "../support/log-guard.js";
-import {
-  inspector,
-  setEnv,
-  storedKeys,
-  TEST_APPID,
-  TEST_OPENCLAW_TOKEN,
-  TEST_SECRET,
-  uniquePrefix,
-} from "../support/stack.js";
+import { setEnv, storedKeys, TEST_OPENCLAW_TOKEN } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
-let wechat: WechatStandin;
-let openclaw: OpenClawStandin;
-let redis: Redis;
-let prefix = "";
-
-const chatEvent = (token: string | undefined, body: unknown) =>
-  apiEvent({ method: "POST", path: "/api/chat", body, headers: token ? { "x-wx-session": token } : {} });
+const stack = useChatStack(
+  { RATE_LIMIT_MAX: "20", OPENCLAW_TIMEOUT_MS: "2000", MESSAGE_MAX_CHARS: "2000" },
+  { openclaw: { token: TEST_OPENCLAW_TOKEN, agents: ["main", "helper"] } },
+);
 
 /** Sends a message (declared secret for the logs) and returns the raw response. */
-async function send(token: string | undefined, message: unknown, conversation_id?: unknown) {
+function send(token: string | undefined, message: unknown, conversation_id?: unknown) {
   if (typeof message === "string") forbidInLogs(message);
   return chat(chatEvent(token, conversation_id === undefined ? { message } : { message, conversation_id }));
 }
+
+const chatEvent = (token: string | undefined, body: unknown) =>
+  apiEvent({ method: "POST", path: "/api/chat", body, headers: token ? { "x-wx-session": token } : {} });
 
 async function sendOk(token: string, message: string, conversation_id: string | null = null) {
   const res = await send(token, message, conversation_id);
@@ -38,44 +28,15 @@ async function sendOk(token: string, message: string, conversation_id: string | 
   return ChatResponse.parse(bodyOf(res));
 }
 
-beforeAll(async () => {
-  wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
-  openclaw = await startOpenClawStandin({ token: TEST_OPENCLAW_TOKEN, agents: ["main", "helper"] });
-  redis = inspector();
-  forbidInLogs(TEST_SECRET, TEST_OPENCLAW_TOKEN);
-});
-afterAll(async () => {
-  await Promise.all([wechat.close(), openclaw.close()]);
-  redis.disconnect();
-});
-beforeEach(() => {
-  prefix = uniquePrefix();
-  setEnv({
-    REDIS_URL: inject("redisUrl"),
-    REDIS_KEY_PREFIX: prefix,
-    WX_APPID: TEST_APPID,
-    WX_SECRET: TEST_SECRET,
-    WX_API_BASE: wechat.url,
-    OPENCLAW_BASE_URL: openclaw.url,
-    OPENCLAW_TOKEN: TEST_OPENCLAW_TOKEN,
-    OPENCLAW_AGENT_ID: "main",
-    OPENCLAW_TIMEOUT_MS: "2000",
-    RATE_LIMIT_MAX: "20",
-    RATE_LIMIT_WINDOW_S: "60",
-    LOGIN_RATE_LIMIT_MAX: "1000",
-    MESSAGE_MAX_CHARS: "2000",
-  });
-});
-
 describe("POST /api/chat", () => {
   it("returns the agent's reply, a new conversation id and the tokens used", async () => {
     const token = await loginAs("dora");
-    const before = openclaw.calls.length;
+    const before = stack.openclaw.calls.length;
     const body = await sendOk(token, "Hello there");
     expect(body.reply).toBe("(turn 1) You said: Hello there");
     expect(body.conversation_id).toMatch(/^[A-Za-z0-9_-]{22}$/);
     expect(body.tokens_used).toBeGreaterThan(0);
-    const call = openclaw.calls[before];
+    const call = stack.openclaw.calls[before];
     expect(call).toMatchObject({
       agent: "main",
       authorization: `Bearer ${TEST_OPENCLAW_TOKEN}`,
@@ -88,20 +49,20 @@ describe("POST /api/chat", () => {
 
   it("reports 0 tokens when OpenClaw sends no usage", async () => {
     const token = await loginAs("dora");
-    openclaw.queue({ noUsage: true });
+    stack.openclaw.queue({ noUsage: true });
     expect((await sendOk(token, "no usage please")).tokens_used).toBe(0);
   });
 
   it("continues a conversation under the same opaque OpenClaw user key, sending only the new message", async () => {
     const token = await loginAs("erin");
     const first = await sendOk(token, "first");
-    const firstKey = openclaw.calls.at(-1)?.user;
+    const firstKey = stack.openclaw.calls.at(-1)?.user;
     const second = await sendOk(token, "second", first.conversation_id);
     expect(second.conversation_id).toBe(first.conversation_id);
     expect(second.reply).toBe("(turn 2) You said: second");
-    expect(openclaw.calls.at(-1)?.user).toBe(firstKey);
-    expect(openclaw.calls.at(-1)?.messages).toEqual([{ role: "user", content: "second" }]);
-    const openid = wechat.openidFor("erin:x");
+    expect(stack.openclaw.calls.at(-1)?.user).toBe(firstKey);
+    expect(stack.openclaw.calls.at(-1)?.messages).toEqual([{ role: "user", content: "second" }]);
+    const openid = stack.wechat.openidFor("erin:x");
     expect(String(firstKey)).not.toContain(openid);
   });
 
@@ -109,11 +70,11 @@ describe("POST /api/chat", () => {
     const erin = await loginAs("erin");
     const finn = await loginAs("finn");
     await sendOk(erin, "a");
-    const k1 = openclaw.calls.at(-1)?.user;
+    const k1 = stack.openclaw.calls.at(-1)?.user;
     await sendOk(erin, "b");
-    const k2 = openclaw.calls.at(-1)?.user;
+    const k2 = stack.openclaw.calls.at(-1)?.user;
     await sendOk(finn, "c");
-    const k3 = openclaw.calls.at(-1)?.user;
+    const k3 = stack.openclaw.calls.at(-1)?.user;
     expect(new Set([k1, k2, k3]).size).toBe(3);
   });
 
@@ -121,13 +82,13 @@ describe("POST /api/chat", () => {
     const owner = await loginAs("gail");
     const other = await loginAs("hank");
     const { conversation_id } = await sendOk(owner, "mine");
-    const before = openclaw.calls.length;
+    const before = stack.openclaw.calls.length;
     for (const id of [conversation_id, "A".repeat(22), "not-an-id", "x".repeat(5000)]) {
       const res = await send(other, "let me in", id);
       expect(res.statusCode).toBe(404);
       expect(bodyOf(res).code).toBe("not_found");
     }
-    expect(openclaw.calls.length).toBe(before);
+    expect(stack.openclaw.calls.length).toBe(before);
   });
 
   it("answers 400 to an empty or non-string conversation_id", async () => {
@@ -141,7 +102,7 @@ describe("POST /api/chat", () => {
 
   it("answers 401 to a missing, unknown or expired session", async () => {
     const token = await loginAs("ivan");
-    await redis.del(`${prefix}session:${createHash("sha256").update(token).digest("hex")}`);
+    await stack.redis.del(`${stack.prefix}session:${createHash("sha256").update(token).digest("hex")}`);
     for (const t of [undefined, "f".repeat(64), token]) {
       const res = await send(t, "hello?");
       expect(res.statusCode).toBe(401);
@@ -171,10 +132,10 @@ describe("POST /api/chat", () => {
     ["non-string", { message: 5 }],
   ])("answers 400 to a %s message and calls nothing", async (_, body) => {
     const token = await loginAs("kim");
-    const before = openclaw.calls.length;
+    const before = stack.openclaw.calls.length;
     const res = await chat(chatEvent(token, body));
     expect(res.statusCode).toBe(400);
-    expect(openclaw.calls.length).toBe(before);
+    expect(stack.openclaw.calls.length).toBe(before);
   });
 
   it("ignores unknown fields and forwards nothing the client chose but the message", async () => {
@@ -184,20 +145,23 @@ describe("POST /api/chat", () => {
       chatEvent(token, { message: "hello with extras", conversation_id: null, model: "gpt-9", tools: [{}], user: "x" }),
     );
     expect(res.statusCode).toBe(200);
-    expect(openclaw.calls.at(-1)).toMatchObject({ model: "openclaw:main", fields: ["messages", "model", "user"] });
-    expect(openclaw.calls.at(-1)?.user).not.toBe("x");
+    expect(stack.openclaw.calls.at(-1)).toMatchObject({
+      model: "openclaw:main",
+      fields: ["messages", "model", "user"],
+    });
+    expect(stack.openclaw.calls.at(-1)?.user).not.toBe("x");
   });
 
   it("lets exactly RATE_LIMIT_MAX of 100 parallel requests through; the rest are 429 and never reach OpenClaw", async () => {
     setEnv({ RATE_LIMIT_MAX: "7" });
     const token = await loginAs("mona");
-    const before = openclaw.calls.length;
+    const before = stack.openclaw.calls.length;
     const results = await Promise.all(Array.from({ length: 100 }, (_, i) => send(token, `parallel ${i}`)));
     const ok = results.filter((r) => r.statusCode === 200);
     const limited = results.filter((r) => r.statusCode === 429);
     expect(ok).toHaveLength(7);
     expect(limited).toHaveLength(93);
-    expect(openclaw.calls.length - before).toBe(7);
+    expect(stack.openclaw.calls.length - before).toBe(7);
     for (const r of limited) {
       expect(bodyOf(r).code).toBe("rate_limited");
       expect(Number(r.headers["Retry-After"])).toBeGreaterThanOrEqual(1);
@@ -221,7 +185,7 @@ describe("POST /api/chat", () => {
   it("answers 504 soon after the deadline when OpenClaw is slow, and for its own 408", async () => {
     setEnv({ OPENCLAW_TIMEOUT_MS: "300" });
     const token = await loginAs("pam");
-    openclaw.queue({ hang: true });
+    stack.openclaw.queue({ hang: true });
     const t0 = performance.now();
     const slow = await send(token, "are you there");
     const elapsed = performance.now() - t0;
@@ -230,7 +194,7 @@ describe("POST /api/chat", () => {
     expect(elapsed).toBeGreaterThanOrEqual(290);
     expect(elapsed).toBeLessThan(800);
 
-    openclaw.queue({ status: 408, error: { message: "Request timed out", type: "timeout" } });
+    stack.openclaw.queue({ status: 408, error: { message: "Request timed out", type: "timeout" } });
     expect((await send(token, "again")).statusCode).toBe(504);
   });
 
@@ -242,11 +206,11 @@ describe("POST /api/chat", () => {
     ["a connection reset mid-body", { resetMidBody: true }],
   ] as const)("answers 502 to %s from OpenClaw and records no conversation", async (_, fault) => {
     const token = await loginAs("quinn");
-    openclaw.queue(fault);
+    stack.openclaw.queue(fault);
     const res = await send(token, "fault please");
     expect(res.statusCode).toBe(502);
     expect(bodyOf(res).code).toBe("upstream_error");
-    expect((await storedKeys(redis, prefix)).filter((k) => k.key.includes(":conv:"))).toEqual([]);
+    expect((await storedKeys(stack.redis, stack.prefix)).filter((k) => k.key.includes(":conv:"))).toEqual([]);
   });
 
   it("answers 502 with an operator log line when OpenClaw refuses our token or agent", async () => {
@@ -276,7 +240,7 @@ describe("POST /api/chat", () => {
     const token = await loginAs("tess");
     const { conversation_id } = await sendOk(token, "ttl check");
     await sendOk(token, "ttl check 2", conversation_id);
-    const keys = await storedKeys(redis, prefix);
+    const keys = await storedKeys(stack.redis, stack.prefix);
     expect(keys.some((k) => k.key.endsWith(`conv:${conversation_id}`))).toBe(true);
     for (const k of keys) {
       expect(k.ttlMs, k.key).toBeGreaterThan(0);

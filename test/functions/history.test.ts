@@ -1,47 +1,18 @@
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { main_handler as remove } from "../../functions/conversation-delete/index.js";
 import { main_handler as messages } from "../../functions/conversation-messages/index.js";
 import { main_handler as list } from "../../functions/conversations/index.js";
 import { main_handler as eraseMe } from "../../functions/me-delete/index.js";
-import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
-import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { standinReply } from "../../scripts/standins/openclaw.js";
 import { ConversationsResponse, MessagesResponse } from "../../shared/schemas.js";
+import { useChatStack } from "../support/chat-stack.js";
 import { apiEvent, bodyOf } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { inspector, setEnv, storedKeys, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
-let wechat: WechatStandin;
-let openclaw: OpenClawStandin;
-let redis: Redis;
-let prefix = "";
-
-beforeAll(async () => {
-  wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
-  openclaw = await startOpenClawStandin();
-  redis = inspector();
-});
-afterAll(async () => {
-  await Promise.all([wechat.close(), openclaw.close()]);
-  redis.disconnect();
-});
-beforeEach(() => {
-  prefix = uniquePrefix();
-  setEnv({
-    REDIS_URL: inject("redisUrl"),
-    REDIS_KEY_PREFIX: prefix,
-    WX_APPID: TEST_APPID,
-    WX_SECRET: TEST_SECRET,
-    WX_API_BASE: wechat.url,
-    OPENCLAW_BASE_URL: openclaw.url,
-    OPENCLAW_TOKEN: undefined,
-    RATE_LIMIT_MAX: "100",
-    HISTORY_ENABLED: "true",
-    HISTORY_MAX_MESSAGES: "100",
-  });
-});
+const stack = useChatStack();
 
 const auth = (token: string) => ({ "x-wx-session": token });
 
@@ -98,7 +69,7 @@ describe("conversation history", () => {
   it("stores a turn only when its reply completed", async () => {
     const token = await loginAs("jo");
     const id = await say(token, "kept");
-    openclaw.queue({ status: 500 });
+    stack.openclaw.queue({ status: 500 });
     const failed = await chat(
       apiEvent({
         method: "POST",
@@ -126,7 +97,7 @@ describe("conversation history", () => {
   it("deletes a conversation with its history; its id and OpenClaw key are never used again", async () => {
     const token = await loginAs("max");
     const id = await say(token, "to be deleted");
-    const keyBefore = openclaw.calls.at(-1)?.user;
+    const keyBefore = stack.openclaw.calls.at(-1)?.user;
     const res = await deleteConv(token, id);
     expect(res.statusCode).toBe(204);
     expect((await messagesOf(token, id)).statusCode).toBe(404);
@@ -141,8 +112,8 @@ describe("conversation history", () => {
     );
     expect(again.statusCode).toBe(404);
     await say(token, "fresh start");
-    expect(openclaw.calls.at(-1)?.user).not.toBe(keyBefore);
-    expect((await storedKeys(redis, prefix)).filter((k) => k.key.includes(id))).toEqual([]);
+    expect(stack.openclaw.calls.at(-1)?.user).not.toBe(keyBefore);
+    expect((await storedKeys(stack.redis, stack.prefix)).filter((k) => k.key.includes(id))).toEqual([]);
   });
 
   it("keeps no text when history is off", async () => {
@@ -151,7 +122,7 @@ describe("conversation history", () => {
     const id = await say(token, "secret diary entry");
     expect(MessagesResponse.parse(bodyOf(await messagesOf(token, id))).messages).toEqual([]);
     expect((await listOf(token))[0]).toMatchObject({ id, title: "" });
-    for (const k of await storedKeys(redis, prefix)) expect(k.dump).not.toContain("secret diary");
+    for (const k of await storedKeys(stack.redis, stack.prefix)) expect(k.dump).not.toContain("secret diary");
     // The conversation still continues.
     expect(await say(token, "more", id)).toBe(id);
   });
@@ -160,7 +131,7 @@ describe("conversation history", () => {
     const token = await loginAs("oz");
     const id = await say(token, "ttl");
     await say(token, "ttl 2", id);
-    const keys = await storedKeys(redis, prefix);
+    const keys = await storedKeys(stack.redis, stack.prefix);
     expect(keys.some((k) => k.key.endsWith(":messages"))).toBe(true);
     for (const k of keys) expect(k.ttlMs, k.key).toBeGreaterThan(0);
   });
@@ -174,13 +145,13 @@ describe("DELETE /api/me", () => {
     await say(second, "mine 2");
     const other = await loginAs("quentin");
     const otherConv = await say(other, "not mine");
-    const openid = wechat.openidFor("pia:x");
-    expect((await storedKeys(redis, prefix)).some((k) => k.key.includes(openid))).toBe(true);
+    const openid = stack.wechat.openidFor("pia:x");
+    expect((await storedKeys(stack.redis, stack.prefix)).some((k) => k.key.includes(openid))).toBe(true);
 
     const res = await eraseMe(apiEvent({ method: "DELETE", path: "/api/me", headers: auth(token) }));
     expect(res.statusCode).toBe(204);
 
-    const left = await storedKeys(redis, prefix);
+    const left = await storedKeys(stack.redis, stack.prefix);
     expect(left.filter((k) => k.key.includes(openid) || k.dump.includes(openid))).toEqual([]);
     for (const t of [token, second])
       expect((await list(apiEvent({ path: "/api/conversations", headers: auth(t) }))).statusCode).toBe(401);

@@ -5,7 +5,7 @@
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, beforeEach, expect, inject } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
-import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
+import { type OpenClawOptions, type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatOptions, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { apiEvent, bodyOf } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
@@ -21,13 +21,15 @@ export interface ChatStack {
 /** Registers the hooks; the returned object is filled in as they run. */
 export function useChatStack(
   env: Record<string, string | undefined> = {},
-  wechatOptions: Partial<WechatOptions> = {},
+  options: { wechat?: Partial<WechatOptions>; openclaw?: OpenClawOptions } = {},
 ): ChatStack {
   const stack = {} as ChatStack;
   beforeAll(async () => {
-    stack.wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET, ...wechatOptions });
-    stack.openclaw = await startOpenClawStandin();
+    stack.wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET, ...options.wechat });
+    stack.openclaw = await startOpenClawStandin(options.openclaw);
+    if (options.openclaw?.token) forbidInLogs(options.openclaw.token);
     stack.redis = inspector();
+    forbidInLogs(TEST_SECRET);
   });
   afterAll(async () => {
     await Promise.all([stack.wechat.close(), stack.openclaw.close()]);
@@ -42,7 +44,12 @@ export function useChatStack(
       WX_SECRET: TEST_SECRET,
       WX_API_BASE: stack.wechat.url,
       OPENCLAW_BASE_URL: stack.openclaw.url,
-      OPENCLAW_TOKEN: undefined,
+      OPENCLAW_TOKEN: options.openclaw?.token,
+      OPENCLAW_AGENT_ID: "main",
+      WX_TIMEOUT_MS: "2000",
+      MESSAGE_MAX_CHARS: "2000",
+      HISTORY_MAX_MESSAGES: "100",
+      WX_MSG_SEC_CHECK: "false",
       OPENCLAW_TIMEOUT_MS: "3000",
       RATE_LIMIT_MAX: "100",
       LOGIN_RATE_LIMIT_MAX: "1000",
