@@ -9,6 +9,7 @@ import { ClientError } from "../../miniprogram/api/errors";
 import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { conversationKeyOf, devRedis, sessionKeyOf } from "./support/dev-redis";
+import { captureApp } from "./support/page";
 import { startProxy } from "./support/proxy";
 import { installWx, type WxStandin } from "./support/wx";
 
@@ -146,6 +147,19 @@ describe("the Mini Program client against npm run dev", () => {
       status: 404,
       code: "not_found",
     });
+  });
+
+  it("signs in at app launch, and the first message shares that login instead of starting another", async () => {
+    const wx = installWx({ domains: { [API_BASE_URL]: dev.base } });
+    const app = await captureApp<{ onLaunch(): void }>(() => import("../../miniprogram/app"));
+    const { api } = await import("../../miniprogram/api/index");
+    app.onLaunch();
+    expect(wx.logins).toHaveLength(1);
+    // Sent while that login is still in flight.
+    const res = await api.chat({ message: "First words", conversation_id: null });
+    expect(res.reply).toBe("(turn 1) You said: First words");
+    expect(wx.logins).toHaveLength(1);
+    expect(wx.requests.map((r) => r.path)).toEqual(["/api/auth/wx-login", "/api/chat"]);
   });
 
   it("passes on the backend's sentence when it refuses a message", async () => {

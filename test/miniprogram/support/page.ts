@@ -1,5 +1,5 @@
 /**
- * A stand-in for the Mini Program's `Page()`: loading a page module captures the options object
+ * Stand-ins for the Mini Program's `Page()` and `App()`: loading a module captures the options object
  * it registers, and `instantiate` builds a page instance the way the framework does, with its
  * own deep copy of `data`, the handlers as methods, and a `setData` that merges into `data`.
  *
@@ -12,23 +12,29 @@ export type PageInstance<O extends { data: object }> = O & {
   setData(patch: Partial<O["data"]>, callback?: () => void): void;
 };
 
-/** Runs `load` (which imports a page module) with a global Page() and returns what it registered. */
-export async function capturePage<O extends { data: object }>(load: () => Promise<unknown>): Promise<O> {
-  const g = globalThis as unknown as { Page?: unknown };
-  const previous = g.Page;
+/** Runs `load` (which imports a module) with a global `name`() and returns what the module registered. */
+async function capture<O>(name: "Page" | "App", load: () => Promise<unknown>): Promise<O> {
+  const g = globalThis as unknown as Record<string, unknown>;
+  const previous = g[name];
   let captured: O | undefined;
-  g.Page = (options: O) => {
-    if (captured) throw new Error("Page() called twice by one module");
+  g[name] = (options: O) => {
+    if (captured) throw new Error(`${name}() called twice by one module`);
     captured = options;
   };
   try {
     await load();
   } finally {
-    g.Page = previous;
+    g[name] = previous;
   }
-  if (!captured) throw new Error("the module did not call Page()");
+  if (!captured) throw new Error(`the module did not call ${name}()`);
   return captured;
 }
+
+/** The options object a page module hands to Page(). */
+export const capturePage = <O extends { data: object }>(load: () => Promise<unknown>) => capture<O>("Page", load);
+
+/** The options object app.ts hands to App(). */
+export const captureApp = <O extends object>(load: () => Promise<unknown>) => capture<O>("App", load);
 
 function checkSerialisable(key: string, value: unknown): void {
   if (/[.[]/.test(key)) throw new Error(`setData path keys are not emulated: ${key}`);
