@@ -1,23 +1,65 @@
 /**
  * Bundles each function in functions/ alone into dist/<name>/index.js: CommonJS for node18,
  * minified, self-contained. Prints a size table and fails when a bundle passes its budget.
+ * Functions that can read a secret from Tencent Cloud SSM also get dist/<name>/ssm.js, the SDK
+ * bundled apart and required only when configured (shared/secrets).
  */
 import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { build } from "esbuild";
+import { build, type Plugin } from "esbuild";
 import { type RouteDef, routes } from "../shared/routes.js";
 import { BUNDLE_BUDGET_BYTES, DEFAULT_BUDGET_BYTES } from "./budgets.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = path.join(ROOT, "dist");
+const SSM_CLIENT = path.join(ROOT, "shared", "secrets", "ssm-client.ts");
+
+/**
+ * node-fetch 2, the SDK's HTTP client, takes `URL` from Node's own `url` module and falls back to
+ * the whatwg-url package only on a Node without one; Node 18 has it. Leaving the fallback (and
+ * its 260 KB Unicode table) out halves ssm.js and the time it takes to require.
+ */
+const nativeUrl: Plugin = {
+  name: "native-url",
+  setup(b) {
+    b.onResolve({ filter: /^whatwg-url$/ }, () => ({ path: "whatwg-url", namespace: "native-url" }));
+    b.onLoad({ filter: /.*/, namespace: "native-url" }, () => ({
+      contents: 'module.exports = { URL: require("node:url").URL };',
+      loader: "js",
+    }));
+  },
+};
 
 export interface BundleReport {
   name: string;
   file: string;
   bytes: number;
   budget: number;
+  /** dist/<name>/ssm.js, for functions that can read secrets from SSM. */
+  ssm?: { file: string; bytes: number };
 }
+
+/**
+ * Functions whose configuration can name an SSM secret (shared/config.ts SECRET_SOURCES): login
+ * (WX_SECRET) and the two that call OpenClaw (OPENCLAW_TOKEN). A test checks this list against
+ * what each function reads.
+ */
+export const SSM_FUNCTIONS: readonly string[] = ["login", "chat", "chat-stream"];
+
+/** The file beside the bundle that `import("./ssm-client.js")` becomes a `require` of. */
+export const SSM_FILE = "ssm.js";
+
+/** Leaves the SSM client out of the bundle, as a runtime require of the file beside it. */
+const ssmApart: Plugin = {
+  name: "ssm-apart",
+  setup(b) {
+    b.onResolve({ filter: /[\\/]ssm-client(\.js|\.ts)?$/ }, (args) => {
+      if (args.kind === "entry-point") return undefined;
+      return { path: `./${SSM_FILE}`, external: true };
+    });
+  },
+};
 
 /**
  * Starts a Web function's server with SCF's Node. SCF requires an absolute path; the runtime
@@ -51,9 +93,7 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
   mkdirSync(outdir, { recursive: true });
   const web = isWebFunction(name);
   const file = path.join(outdir, web ? "server.js" : "index.js");
-  await build({
-    entryPoints: [path.join(ROOT, "functions", name, web ? "server.ts" : "index.ts")],
-    outfile: file,
+  const common = {
     bundle: true,
     platform: "node",
     target: "node18",
@@ -61,7 +101,22 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
     minify: true,
     legalComments: "none",
     logLevel: "warning",
+  } as const;
+  await build({
+    ...common,
+    entryPoints: [path.join(ROOT, "functions", name, web ? "server.ts" : "index.ts")],
+    outfile: file,
+    plugins: [ssmApart],
+    // So the SSM client's dynamic import becomes require("./ssm.js"), which Node resolves
+    // against the bundle's own folder, wherever SCF unpacks it.
+    supported: { "dynamic-import": false },
   });
+  let ssm: BundleReport["ssm"];
+  if (SSM_FUNCTIONS.includes(name)) {
+    const ssmFile = path.join(outdir, SSM_FILE);
+    await build({ ...common, entryPoints: [SSM_CLIENT], outfile: ssmFile, plugins: [nativeUrl] });
+    ssm = { file: ssmFile, bytes: statSync(ssmFile).size };
+  }
   // The project root is ESM; this tells Node that the bundle beside it is CommonJS.
   writeFileSync(path.join(outdir, "package.json"), '{ "type": "commonjs" }\n');
   if (web) {
@@ -69,7 +124,13 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
     writeFileSync(bootstrap, SCF_BOOTSTRAP);
     chmodSync(bootstrap, 0o755);
   }
-  return { name, file, bytes: statSync(file).size, budget: BUNDLE_BUDGET_BYTES[name] ?? DEFAULT_BUDGET_BYTES };
+  return {
+    name,
+    file,
+    bytes: statSync(file).size,
+    budget: BUNDLE_BUDGET_BYTES[name] ?? DEFAULT_BUDGET_BYTES,
+    ...(ssm ? { ssm } : {}),
+  };
 }
 
 export async function buildAll(): Promise<BundleReport[]> {
@@ -83,6 +144,7 @@ async function main(): Promise<void> {
   console.log("| function | bundle | budget | |\n|---|---:|---:|---|");
   for (const r of reports) {
     console.log(`| ${r.name} | ${kb(r.bytes)} | ${kb(r.budget)} | ${r.bytes <= r.budget ? "ok" : "OVER"} |`);
+    if (r.ssm) console.log(`| ${r.name}/${SSM_FILE} | ${kb(r.ssm.bytes)} | — | loaded only when configured |`);
   }
   const over = reports.filter((r) => r.bytes > r.budget);
   if (over.length > 0) {

@@ -57,6 +57,10 @@ const redisUrl = z
 
 const nonEmpty = z.string().check(z.minLength(1));
 
+/** SSM's own rule for secret names: letters, digits, - and _, starting with a letter or digit. */
+const ssmSecretName = z.string().check(z.regex(/^[A-Za-z0-9][\w-]{0,127}$/, "must be an SSM secret name"));
+const region = z.string().check(z.regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, "must be a region such as ap-guangzhou"));
+
 /** Every variable we read, with its contract default. */
 export const ENV = {
   LOG_LEVEL: z._default(z.enum(["debug", "info", "warn", "error"]), "info"),
@@ -64,10 +68,14 @@ export const ENV = {
   REDIS_KEY_PREFIX: z._default(z.string().check(z.regex(/^[\w:.{}-]{0,64}$/)), "wxclaw:"),
   WX_APPID: nonEmpty,
   WX_SECRET: nonEmpty,
+  WX_SECRET_SSM_NAME: z.optional(ssmSecretName),
   WX_API_BASE: z._default(httpOrigin, "https://api.weixin.qq.com"),
   WX_TIMEOUT_MS: int(5000, 100, 60000),
   OPENCLAW_BASE_URL: httpOrigin,
   OPENCLAW_TOKEN: z.optional(z.string()),
+  OPENCLAW_TOKEN_SSM_NAME: z.optional(ssmSecretName),
+  SSM_REGION: z.optional(region),
+  SSM_ENDPOINT: z.optional(httpOrigin),
   OPENCLAW_AGENT_ID: z._default(z.string().check(z.regex(/^[\w.-]{1,64}$/)), "main"),
   OPENCLAW_TIMEOUT_MS: int(25000, 100, 900000),
   RATE_LIMIT_MAX: int(20, 1, 1_000_000),
@@ -92,22 +100,41 @@ export const GROUPS = {
   base: ["LOG_LEVEL"],
   redis: ["REDIS_URL", "REDIS_KEY_PREFIX"],
   session: ["SESSION_TTL_S"],
-  wechat: ["WX_APPID", "WX_SECRET", "WX_API_BASE", "WX_TIMEOUT_MS"],
+  wechat: ["WX_APPID", "WX_SECRET", "WX_SECRET_SSM_NAME", "SSM_REGION", "SSM_ENDPOINT", "WX_API_BASE", "WX_TIMEOUT_MS"],
   loginLimit: ["LOGIN_RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
   chatLimit: ["RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],
-  openclaw: ["OPENCLAW_BASE_URL", "OPENCLAW_TOKEN", "OPENCLAW_AGENT_ID", "OPENCLAW_TIMEOUT_MS"],
+  openclaw: [
+    "OPENCLAW_BASE_URL",
+    "OPENCLAW_TOKEN",
+    "OPENCLAW_TOKEN_SSM_NAME",
+    "SSM_REGION",
+    "SSM_ENDPOINT",
+    "OPENCLAW_AGENT_ID",
+    "OPENCLAW_TIMEOUT_MS",
+  ],
   conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
   quota: ["DAILY_TOKEN_QUOTA"],
   /** When WX_MSG_SEC_CHECK is on, the "wechat" group is required too (checked at use). */
   contentSecurity: ["WX_MSG_SEC_CHECK", "WX_MSG_SEC_CHECK_FAIL_OPEN"],
 } as const satisfies Record<string, readonly EnvName[]>;
 
+/**
+ * Secrets that may come from Tencent Cloud SSM instead of the environment: each variable and
+ * the one naming its SSM secret. shared/secrets fills them in after loadConfig.
+ */
+export const SECRET_SOURCES = {
+  WX_SECRET: "WX_SECRET_SSM_NAME",
+  OPENCLAW_TOKEN: "OPENCLAW_TOKEN_SSM_NAME",
+} as const satisfies Partial<Record<EnvName, EnvName>>;
+export type SecretVariable = keyof typeof SECRET_SOURCES;
+
 export type Group = keyof typeof GROUPS;
 export type ConfigOf<G extends Group> = Pick<Config, (typeof GROUPS)[G][number] | "LOG_LEVEL">;
 
 /**
  * Parses the variables of `groups` from `env`. Empty strings count as unset, because
- * deploy tooling turns an unset `${env:X}` into "" or "undefined".
+ * deploy tooling turns an unset `${env:X}` into "" or "undefined". A secret whose SSM name is
+ * set is left unset here, for `resolveSecrets` (shared/secrets) to fetch.
  */
 export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: readonly G[]): ConfigOf<G> {
   const names = new Set<EnvName>(["LOG_LEVEL"]);
@@ -119,13 +146,24 @@ export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: read
     const raw = env[n];
     if (raw !== undefined && raw !== "" && raw !== "undefined") input[n] = raw;
   }
+  const problems = new Map<string, string>();
+  for (const [secret, ssmName] of Object.entries(SECRET_SOURCES) as [SecretVariable, EnvName][]) {
+    if (!names.has(secret) || !names.has(ssmName) || input[ssmName] === undefined) continue;
+    shape[secret] = z.optional(ENV[secret]);
+    // Two sources would leave the operator guessing which one is in force.
+    if (input[secret] !== undefined) problems.set(secret, `set, and so is ${ssmName}: keep one`);
+    if (input.SSM_REGION === undefined) problems.set("SSM_REGION", `missing (${ssmName} is set)`);
+  }
   const parsed = z.safeParse(z.object(shape as Record<EnvName, z.ZodMiniType>), input);
   if (!parsed.success) {
-    const bad = [...new Set(parsed.error.issues.map((i) => String(i.path[0])))].sort();
-    const detail = parsed.error.issues
-      .map((i) => `${String(i.path[0])}: ${input[String(i.path[0])] === undefined ? "missing" : i.message}`)
-      .join("; ");
-    throw new ConfigInvalid(bad, detail);
+    for (const i of parsed.error.issues) {
+      const name = String(i.path[0]);
+      problems.set(name, input[name] === undefined ? "missing" : i.message);
+    }
+  }
+  if (problems.size > 0 || !parsed.success) {
+    const bad = [...problems.keys()].sort();
+    throw new ConfigInvalid(bad, bad.map((n) => `${n}: ${problems.get(n)}`).join("; "));
   }
   return parsed.data as ConfigOf<G>;
 }
