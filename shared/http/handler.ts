@@ -12,6 +12,7 @@ import { ApiError, isApiError } from "../errors.js";
 import { type LimitState, limitHeaders } from "../limit/headers.js";
 import { describeError, Logger, parseLogLevel } from "../log.js";
 import { pathMatches, type RouteDef, type RouteName, routeParams, routes, routesForPath } from "../routes.js";
+import { resolveSecrets } from "../secrets/resolve.js";
 import {
   decodeRequest,
   type HttpRequest,
@@ -128,7 +129,7 @@ export async function admit<N extends RouteName, G extends Group, X>(
   checkRoute(inv.name, inv.line.method, inv.line.path);
   const req = decodeRequest(inv.line, routeParams(route, inv.line.path));
   const groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
-  const config = loadConfig(process.env, groups) as ConfigOf<G>;
+  const config = (await resolveSecrets(loadConfig(process.env, groups))) as ConfigOf<G>;
 
   let body: BodyOf<N> | undefined;
   let bodyError: ApiError | undefined;
