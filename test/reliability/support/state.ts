@@ -1,0 +1,43 @@
+/** Logging in through the built login bundle, and the invariants every stored key must keep. */
+import type { Redis } from "ioredis";
+import { apiEvent } from "../../support/events.js";
+import { storedKeys } from "../../support/stack.js";
+import type { BuiltHandler } from "./built.js";
+
+let seq = 0;
+
+/** A fresh session token for `name` (a new wx.login code each time). */
+export async function loginWith(login: BuiltHandler, name: string): Promise<string> {
+  const code = `${name}:${++seq}-${Math.random().toString(36).slice(2)}`;
+  const res = await login(apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
+  if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
+  return String((JSON.parse(res.body) as { sessionKey: string }).sessionKey);
+}
+
+/**
+ * What would be half-written state: a key without TTL, a conversation without owner or
+ * upstream key, stored turns or an index entry whose conversation does not exist.
+ */
+export async function invariantViolations(client: Redis, prefix: string): Promise<string[]> {
+  const keys = await storedKeys(client, prefix);
+  const byName = new Map(keys.map((k) => [k.key, k]));
+  const problems: string[] = [];
+  for (const k of keys) {
+    const name = k.key.slice(prefix.length);
+    if (k.ttlMs < 0) problems.push(`no TTL: ${name}`);
+    const conv = /^conv:([^:]+)$/.exec(name);
+    if (conv) {
+      const fields = JSON.parse(k.dump) as Record<string, string>;
+      if (!fields.owner || !fields.key) problems.push(`conversation without owner or key: ${name}`);
+    }
+    const turns = /^conv:([^:]+):messages$/.exec(name);
+    if (turns && !byName.has(`${prefix}conv:${turns[1]}`)) problems.push(`turns without conversation: ${name}`);
+    if (/^user:[^:]+:conversations$/.test(name)) {
+      const members = (JSON.parse(k.dump) as string[]).filter((_, i) => i % 2 === 0);
+      for (const id of members) {
+        if (!byName.has(`${prefix}conv:${id}`)) problems.push(`index entry without conversation: ${name} → ${id}`);
+      }
+    }
+  }
+  return problems;
+}
