@@ -1,8 +1,10 @@
-import { defineConfig } from "vitest/config";
+import { configDefaults, defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
     include: ["test/**/*.test.ts"],
+    // Against a real OpenClaw gateway: `npm run test:openclaw` (vitest.openclaw.config.ts).
+    exclude: [...configDefaults.exclude, "test/openclaw/**"],
     globalSetup: ["test/support/global-setup.ts"],
     setupFiles: ["test/support/log-guard.ts"],
     testTimeout: 20_000,
