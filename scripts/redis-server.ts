@@ -104,6 +104,8 @@ export class RedisServer {
     const child = this.child;
     if (!child) return;
     this.child = undefined;
+    // A server that already died (killed from outside, or crashed) emits no further "exit".
+    if (child.exitCode !== null || child.signalCode !== null) return;
     await new Promise<void>((resolve) => {
       child.once("exit", () => resolve());
       child.kill("SIGKILL");
