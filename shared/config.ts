@@ -132,6 +132,14 @@ export type Group = keyof typeof GROUPS;
 export type ConfigOf<G extends Group> = Pick<Config, (typeof GROUPS)[G][number] | "LOG_LEVEL">;
 
 /**
+ * The last valid parse per set of variables, keyed by the raw values it read. The environment
+ * of an instance does not change between invocations, and building and running the zod schema
+ * on every one was about a tenth of a warm chat's time (bench/RESULTS.md); a changed value
+ * (as tests make) is parsed afresh.
+ */
+const lastParsed = new Map<string, { inputKey: string; config: Record<string, unknown> }>();
+
+/**
  * Parses the variables of `groups` from `env`. Empty strings count as unset, because
  * deploy tooling turns an unset `${env:X}` into "" or "undefined". A secret whose SSM name is
  * set is left unset here, for `resolveSecrets` (shared/secrets) to fetch.
@@ -146,6 +154,11 @@ export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: read
     const raw = env[n];
     if (raw !== undefined && raw !== "" && raw !== "undefined") input[n] = raw;
   }
+  const cacheKey = [...names].join(",");
+  const inputKey = JSON.stringify(input);
+  const cached = lastParsed.get(cacheKey);
+  // A copy: callers fill in secrets, and the next invocation must start from the environment.
+  if (cached?.inputKey === inputKey) return { ...cached.config } as ConfigOf<G>;
   const problems = new Map<string, string>();
   for (const [secret, ssmName] of Object.entries(SECRET_SOURCES) as [SecretVariable, EnvName][]) {
     if (!names.has(secret) || !names.has(ssmName) || input[ssmName] === undefined) continue;
@@ -165,7 +178,8 @@ export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: read
     const bad = [...problems.keys()].sort();
     throw new ConfigInvalid(bad, bad.map((n) => `${n}: ${problems.get(n)}`).join("; "));
   }
-  return parsed.data as ConfigOf<G>;
+  lastParsed.set(cacheKey, { inputKey, config: parsed.data as Record<string, unknown> });
+  return { ...parsed.data } as ConfigOf<G>;
 }
 
 /** A missing or invalid variable: 503 for the client, the variable names for the operator. */

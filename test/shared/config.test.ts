@@ -53,4 +53,20 @@ describe("configuration", () => {
       expect(failure(() => loadConfig({ RATE_LIMIT_MAX: v }, ["chatLimit"])).variables).toEqual(["RATE_LIMIT_MAX"]);
     }
   });
+
+  it("parses a changed environment afresh: a valid value is not remembered past its change", () => {
+    const env = (max: string) => ({ REDIS_URL: "redis://127.0.0.1:6379", RATE_LIMIT_MAX: max });
+    expect(loadConfig(env("5"), ["redis", "chatLimit"]).RATE_LIMIT_MAX).toBe(5);
+    expect(loadConfig(env("7"), ["redis", "chatLimit"]).RATE_LIMIT_MAX).toBe(7);
+    expect(failure(() => loadConfig(env("lots"), ["redis", "chatLimit"])).variables).toEqual(["RATE_LIMIT_MAX"]);
+    expect(loadConfig(env("5"), ["redis", "chatLimit"]).RATE_LIMIT_MAX).toBe(5);
+    expect(failure(() => loadConfig({ RATE_LIMIT_MAX: "5" }, ["redis", "chatLimit"])).variables).toEqual(["REDIS_URL"]);
+  });
+
+  it("hands every caller its own copy, so that filling in a secret changes no later invocation", () => {
+    const env = { OPENCLAW_BASE_URL: "http://127.0.0.1:1", OPENCLAW_TOKEN: "from-env" };
+    const first = loadConfig(env, ["openclaw"]);
+    first.OPENCLAW_TOKEN = "filled-in-later";
+    expect(loadConfig(env, ["openclaw"]).OPENCLAW_TOKEN).toBe("from-env");
+  });
 });
