@@ -70,7 +70,7 @@ const functionName = (plan: FunctionPlan, stage: string) => `${plan.name}-${stag
 function printPlan(plans: readonly FunctionPlan[], stage: string, report: EnvReport): void {
   const out: string[] = [`Deploy plan: app ${APP}, stage ${stage}, ${plans.length} functions`, ""];
   for (const p of plans) {
-    const where = [p.vpc ? "vpc" : "", p.publicAccess ? "public" : ""].filter(Boolean).join("+");
+    const where = [p.vpc ? "vpc" : "", p.publicAccess ? "public" : "", p.role ? "role" : ""].filter(Boolean).join("+");
     out.push(
       `  ${functionName(p, stage)}  ${p.route.method} ${p.route.path}  ${p.kind}  ${p.memoryMb} MB  ${p.timeoutS} s  ${where}`,
       `    env: ${p.variables.join(", ") || "(none)"}`,

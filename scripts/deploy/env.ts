@@ -68,6 +68,7 @@ function deployVariablesUsed(plans: readonly FunctionPlan[]): DeployVariable[] {
     "SCF_RUNTIME",
   ];
   if (plans.some((p) => p.vpc)) used.push("SCF_VPC_ID", "SCF_SUBNET_ID");
+  if (plans.some((p) => p.role)) used.push("SCF_ROLE");
   return used;
 }
 
@@ -98,7 +99,8 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, plans: readonly Functio
     else if (spec.default !== undefined) {
       childEnv[name] = spec.default;
       rows.push({ name, status: "default", usedBy: [], note: `${spec.default} (${spec.meaning})` });
-    } else rows.push({ name, status: "missing", usedBy: [], note: spec.meaning });
+    } else if (spec.required) rows.push({ name, status: "missing", usedBy: [], note: spec.meaning });
+    else rows.push({ name, status: "unset", usedBy: [], note: spec.meaning });
   }
 
   const users = new Map<EnvName, string[]>();

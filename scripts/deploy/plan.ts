@@ -16,7 +16,7 @@ import { stringify } from "yaml";
 import type { EnvName } from "../../shared/config.js";
 import { type RouteDef, type RouteName, routes } from "../../shared/routes.js";
 import { functionNames, ROOT } from "../build.js";
-import { variablesRead } from "./probe.js";
+import { variablesNeeded } from "./probe.js";
 
 export const APP = "wxclaw-gateway";
 export const DEPLOY_DIR = path.join(ROOT, "deploy");
@@ -37,26 +37,43 @@ export const DEPLOY_VARIABLES = {
   SCF_SUBNET_ID: { required: true, meaning: "subnet of that VPC the functions join (subnet-…)" },
   SCF_REGION: { default: "ap-guangzhou", meaning: "region of the functions, the VPC and the API service" },
   SCF_RUNTIME: { default: "Nodejs18.15", meaning: "SCF runtime; bundles target Node 18" },
+  SCF_ROLE: {
+    meaning: "execution role of the functions that read secrets from SSM (unset: the role set in the console stays)",
+  },
 } as const satisfies Record<string, { required?: true; default?: string; meaning: string }>;
 export type DeployVariable = keyof typeof DEPLOY_VARIABLES;
 
 /**
  * Upstream deadlines a request can wait on, the most the deployment accepts for each, and how
- * often one request can wait on it (WeChat's "busy" answer is retried once). Function and API
- * Gateway timeouts are derived from these, so a longer deadline means a redeploy, not a surprise.
+ * often one request can wait on it in a row (WeChat's "busy" answer, or a stale access token, is
+ * retried once). Function and API Gateway timeouts are derived from these, so a longer deadline
+ * means a redeploy, not a surprise.
  */
 export const DEADLINES = {
   OPENCLAW_TIMEOUT_MS: { maxMs: 55_000, waits: 1 },
   WX_TIMEOUT_MS: { maxMs: 10_000, waits: 2 },
 } as const satisfies Partial<Record<EnvName, { maxMs: number; waits: number }>>;
+/**
+ * Waits fixed in code rather than by a variable, keyed by the variable that reveals them: on a
+ * cold instance the SSM secrets are fetched (in parallel, 3 s at most, shared/secrets).
+ */
+export const FIXED_WAITS = {
+  SSM_REGION: { ms: 3_000 },
+} as const satisfies Partial<Record<EnvName, { ms: number }>>;
 /** Headroom on top of upstream waits: cold start, Redis (each call bounded to 1 s), response. */
 export const OVERHEAD_S = 5;
 /** Timeout of a function that waits on no upstream deadline. */
 export const BASE_TIMEOUT_S = 10;
 
-/** Variables that put a function in the VPC (private addresses), or need the public internet. */
+/**
+ * Variables that put a function in the VPC (private addresses), or need the public internet
+ * (WeChat's API; SSM's API unless SSM_ENDPOINT names a VPC endpoint). Add a function's new
+ * upstream here.
+ */
 const PRIVATE_UPSTREAMS: readonly EnvName[] = ["REDIS_URL", "OPENCLAW_BASE_URL"];
-const PUBLIC_UPSTREAMS: readonly EnvName[] = ["WX_API_BASE"];
+const PUBLIC_UPSTREAMS: readonly EnvName[] = ["WX_API_BASE", "SSM_ENDPOINT"];
+/** Reading secrets from SSM takes the function role's credentials. */
+const NEEDS_ROLE: readonly EnvName[] = ["SSM_REGION"];
 
 export interface FunctionPlan {
   name: RouteName;
@@ -73,16 +90,19 @@ export interface FunctionPlan {
   timeoutS: number;
   vpc: boolean;
   publicAccess: boolean;
+  role: boolean;
 }
 
 export const envRef = (name: string) => `\${env:${name}}`;
 
+/** Upstream waits of one request can follow each other (a WeChat check, then OpenClaw): they add up. */
 export function timeoutFor(variables: readonly EnvName[]): number {
-  let longest = 0;
+  let waitMs = 0;
   for (const [name, d] of Object.entries(DEADLINES)) {
-    if (variables.includes(name as EnvName)) longest = Math.max(longest, (d.maxMs * d.waits) / 1000);
+    if (variables.includes(name as EnvName)) waitMs += d.maxMs * d.waits;
   }
-  return longest === 0 ? BASE_TIMEOUT_S : Math.ceil(longest) + OVERHEAD_S;
+  for (const [name, w] of Object.entries(FIXED_WAITS)) if (variables.includes(name as EnvName)) waitMs += w.ms;
+  return waitMs === 0 ? BASE_TIMEOUT_S : Math.ceil(waitMs / 1000) + OVERHEAD_S;
 }
 
 export function planFunction(name: string, variables: EnvName[]): FunctionPlan {
@@ -101,13 +121,14 @@ export function planFunction(name: string, variables: EnvName[]): FunctionPlan {
     timeoutS: timeoutFor(variables),
     vpc,
     publicAccess: !vpc || variables.some((v) => PUBLIC_UPSTREAMS.includes(v)),
+    role: variables.some((v) => NEEDS_ROLE.includes(v)),
   };
 }
 
 /** Plans every function in functions/, asking each what it reads. */
 export async function planAll(names: readonly string[] = functionNames()): Promise<FunctionPlan[]> {
   const plans: FunctionPlan[] = [];
-  for (const name of names) plans.push(planFunction(name, await variablesRead(name)));
+  for (const name of names) plans.push(planFunction(name, await variablesNeeded(name)));
   return plans;
 }
 
@@ -142,6 +163,7 @@ export function instanceConfig(plan: FunctionPlan): Record<string, unknown> {
       memorySize: plan.memoryMb,
       timeout: plan.timeoutS,
       publicAccess: plan.publicAccess,
+      ...(plan.role ? { role: envRef("SCF_ROLE") } : {}),
       ...(plan.vpc ? { vpcConfig: { vpcId: envRef("SCF_VPC_ID"), subnetId: envRef("SCF_SUBNET_ID") } } : {}),
       ...(plan.variables.length > 0 ? { environment: { variables } } : {}),
       events: [

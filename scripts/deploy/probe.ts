@@ -6,11 +6,13 @@
  * machine: without configuration the wrapper answers 503 before it touches Redis or any
  * upstream. It logs that 503 line; callers decide where it goes (shared/log.ts setLogSink).
  */
+import { readFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
-import { ENV, type EnvName } from "../../shared/config.js";
+import { build } from "esbuild";
+import { ENV, type EnvName, GROUPS, type Group } from "../../shared/config.js";
 import { type RouteDef, type RouteName, routes } from "../../shared/routes.js";
 import { ROOT } from "../build.js";
 
@@ -86,4 +88,41 @@ export async function variablesRead(name: string): Promise<EnvName[]> {
     process.env = real;
   }
   return [...read].filter(isEnvName).sort();
+}
+
+/**
+ * Groups the function's code loads only on some paths — `loadConfig(process.env, ["wechat"])`
+ * once a feature flag is on and a session is known — which one request with no configuration
+ * never reaches. Found statically: every source file esbuild puts in the function's bundle is
+ * searched for loadConfig calls with a literal list of groups.
+ */
+export async function groupsLoadedAtUse(name: string): Promise<Group[]> {
+  const result = await build({
+    entryPoints: [path.join(ROOT, "functions", name, "index.ts")],
+    absWorkingDir: ROOT,
+    bundle: true,
+    write: false,
+    metafile: true,
+    platform: "node",
+    format: "cjs",
+    logLevel: "silent",
+  });
+  const found = new Set<Group>();
+  for (const file of Object.keys(result.metafile.inputs)) {
+    if (file.includes("node_modules") || !file.endsWith(".ts")) continue;
+    const text = readFileSync(path.join(ROOT, file), "utf8");
+    for (const call of text.matchAll(/loadConfig\s*\(\s*[\w.]+\s*,\s*\[([^\]]*)\]/g)) {
+      for (const g of (call[1] as string).matchAll(/["'](\w+)["']/g)) {
+        if (Object.hasOwn(GROUPS, g[1] as string)) found.add(g[1] as Group);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+/** Everything the function can read: what one request reads, and the groups it loads at use. */
+export async function variablesNeeded(name: string): Promise<EnvName[]> {
+  const needed = new Set<EnvName>(await variablesRead(name));
+  for (const g of await groupsLoadedAtUse(name)) for (const v of GROUPS[g]) needed.add(v);
+  return [...needed].sort();
 }

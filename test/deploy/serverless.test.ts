@@ -11,9 +11,17 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { buildFunction, ROOT } from "../../scripts/build.js";
-import { APP, DEADLINES, DEPLOY_VARIABLES, MAX_FUNCTION_NAME, planAll, staleFiles } from "../../scripts/deploy/plan.js";
-import { invoke, loadEntry, variablesRead } from "../../scripts/deploy/probe.js";
-import { ENV, type EnvName, loadConfig } from "../../shared/config.js";
+import {
+  APP,
+  DEADLINES,
+  DEPLOY_VARIABLES,
+  FIXED_WAITS,
+  MAX_FUNCTION_NAME,
+  planAll,
+  staleFiles,
+} from "../../scripts/deploy/plan.js";
+import { groupsLoadedAtUse, invoke, loadEntry, variablesNeeded } from "../../scripts/deploy/probe.js";
+import { ENV, type EnvName, GROUPS, loadConfig } from "../../shared/config.js";
 import { type RouteDef, type RouteName, routes } from "../../shared/routes.js";
 import { captureLogs } from "../support/logs.js";
 
@@ -102,7 +110,7 @@ beforeAll(async () => {
   for (const name of FUNCTIONS) await buildFunction(name, built);
   const logs = captureLogs();
   try {
-    for (const name of FUNCTIONS) reads.set(name, await variablesRead(name));
+    for (const name of FUNCTIONS) reads.set(name, await variablesNeeded(name));
   } finally {
     logs.stop();
   }
@@ -205,7 +213,16 @@ describe("deploy/: one Serverless Components scf instance per function, under on
     expect(reported).toBeGreaterThan(0);
   });
 
-  it("passes exactly the variables each function reads, by reference to the CI environment", () => {
+  it("passes WeChat's credentials to chat, whose content check loads them only when switched on", async () => {
+    // One request without configuration stops at 503 long before that check: found statically.
+    for (const name of ["chat", "chat-stream"]) {
+      expect(await groupsLoadedAtUse(name), name).toContain("wechat");
+      const passed = instance(name).inputs.environment?.variables ?? {};
+      for (const v of GROUPS.wechat) expect(passed[v], `${name}: ${v}`).toBe(ref(v));
+    }
+  });
+
+  it("passes exactly the variables each function reads or loads at use, by reference to the CI environment", () => {
     for (const name of FUNCTIONS) {
       const passed = instance(name).inputs.environment?.variables ?? {};
       expect(Object.keys(passed).sort(), name).toEqual(reads.get(name));
@@ -226,28 +243,43 @@ describe("deploy/: one Serverless Components scf instance per function, under on
     }
   });
 
-  it("gives each function, and API Gateway, more time than the longest upstream wait it can have", () => {
+  it("gives each function, and API Gateway, more time than all the upstream waits one request can have", () => {
+    // The default applies when a deadline is unset; npm run deploy refuses values above maxMs.
+    const defaults = loadConfig({ OPENCLAW_BASE_URL: "http://10.0.0.1", WX_APPID: "a", WX_SECRET: "b" }, [
+      "openclaw",
+      "wechat",
+    ]) as Record<string, unknown>;
+    for (const [variable, { maxMs }] of Object.entries(DEADLINES)) {
+      expect(defaults[variable] as number, `${variable}: default within the deploy maximum`).toBeLessThanOrEqual(maxMs);
+    }
     for (const name of FUNCTIONS) {
       const inputs = instance(name).inputs;
-      const ep = endpointOf(name);
-      let longestMs = 0;
+      let waitsMs = 0;
       for (const [variable, { maxMs, waits }] of Object.entries(DEADLINES)) {
-        if (!reads.get(name)?.includes(variable as EnvName)) continue;
-        // The default applies when the variable is unset; npm run deploy refuses values above maxMs.
-        const defaults = loadConfig({ OPENCLAW_BASE_URL: "http://10.0.0.1", WX_APPID: "a", WX_SECRET: "b" }, [
-          "openclaw",
-          "wechat",
-        ]) as Record<string, unknown>;
-        expect(defaults[variable] as number, `${variable} default within the deploy maximum`).toBeLessThanOrEqual(
-          maxMs,
-        );
-        longestMs = Math.max(longestMs, maxMs * waits);
+        if (reads.get(name)?.includes(variable as EnvName)) waitsMs += maxMs * waits;
       }
-      expect(inputs.timeout * 1000, `${name}: function timeout`).toBeGreaterThan(longestMs);
-      expect(ep.serviceTimeout, `${name}: API Gateway backend timeout`).toBeGreaterThanOrEqual(inputs.timeout);
+      for (const [variable, { ms }] of Object.entries(FIXED_WAITS)) {
+        if (reads.get(name)?.includes(variable as EnvName)) waitsMs += ms;
+      }
+      expect(inputs.timeout * 1000, `${name}: function timeout`).toBeGreaterThan(waitsMs);
+      expect(endpointOf(name).serviceTimeout, `${name}: API Gateway backend timeout`).toBeGreaterThanOrEqual(
+        inputs.timeout,
+      );
     }
     // OpenClaw's deadline is the long one; chat must be among the functions that wait on it.
     expect(reads.get("chat")).toContain("OPENCLAW_TIMEOUT_MS");
+  });
+
+  it("runs the functions that read secrets from SSM with the execution role given by SCF_ROLE", () => {
+    let withRole = 0;
+    for (const name of FUNCTIONS) {
+      const inputs = instance(name).inputs as { role?: string };
+      if (reads.get(name)?.includes("SSM_REGION")) {
+        withRole += 1;
+        expect(inputs.role, name).toBe(ref("SCF_ROLE"));
+      } else expect(inputs.role, name).toBeUndefined();
+    }
+    expect(withRole).toBeGreaterThan(0);
   });
 
   it("joins the VPC when a function talks to Redis or OpenClaw", () => {
