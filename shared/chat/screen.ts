@@ -6,10 +6,11 @@
  */
 import type { Redis } from "ioredis";
 import type { SessionUser } from "../auth/session.js";
-import { type ConfigOf, loadConfig } from "../config.js";
+import { ConfigInvalid, type ConfigOf, loadConfig } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { RedisKeys } from "../redis/keys.js";
+import { resolveSecrets } from "../secrets/resolve.js";
 import { accessToken, wechatDown } from "../wechat/access-token.js";
 import { piecesOf, secCheck, type Verdict } from "../wechat/sec-check.js";
 
@@ -61,17 +62,23 @@ function segmentEnd(buffer: string): number {
 
 export function contentScreen(ctx: ScreenContext): Screen | undefined {
   if (!ctx.config.WX_MSG_SEC_CHECK) return undefined;
-  // Only now are WeChat's credentials required: chat without the check does not need them.
-  const wechat = loadConfig(process.env, ["wechat"]);
+  // Only now are WeChat's credentials required (from the environment or SSM): chat without
+  // the check does not need them.
+  let wechat: Promise<ConfigOf<"wechat">> | undefined;
+  const credentials = () => {
+    wechat ??= resolveSecrets(loadConfig(process.env, ["wechat"]));
+    return wechat;
+  };
 
   async function judge(text: string): Promise<Verdict> {
-    let token = await accessToken(ctx.redis, ctx.keys, wechat);
+    const config = await credentials();
+    let token = await accessToken(ctx.redis, ctx.keys, config);
     const verdicts = await Promise.all(
       piecesOf(text).map(async (piece) => {
-        let outcome = await secCheck(wechat, token, ctx.user.openid, piece);
+        let outcome = await secCheck(config, token, ctx.user.openid, piece);
         if ("staleToken" in outcome) {
-          token = await accessToken(ctx.redis, ctx.keys, wechat, token);
-          outcome = await secCheck(wechat, token, ctx.user.openid, piece);
+          token = await accessToken(ctx.redis, ctx.keys, config, token);
+          outcome = await secCheck(config, token, ctx.user.openid, piece);
         }
         if ("staleToken" in outcome) throw wechatDown("wechat msg_sec_check: token rejected twice");
         return outcome.verdict;
@@ -85,7 +92,9 @@ export function contentScreen(ctx: ScreenContext): Screen | undefined {
     try {
       return (await judge(text)) === "risky";
     } catch (e) {
-      if (!ctx.config.WX_MSG_SEC_CHECK_FAIL_OPEN || !isApiError(e) || e.code !== "unavailable") throw e;
+      // Fail-open covers WeChat being down, never our own misconfiguration.
+      const unreachable = isApiError(e) && e.code === "unavailable" && !(e instanceof ConfigInvalid);
+      if (!ctx.config.WX_MSG_SEC_CHECK_FAIL_OPEN || !unreachable) throw e;
       ctx.log.warn("content check failed open", { reason: e.operatorNote });
       return false;
     }

@@ -102,6 +102,20 @@ describe("secrets from Tencent Cloud SSM", () => {
     expect(callsFor(ocName)).toBe(1);
   });
 
+  it("gives chat's content check the WeChat secret from SSM too", async () => {
+    const token = await loginOk();
+    setEnv({ WX_MSG_SEC_CHECK: "true" });
+    try {
+      const before = wechat.secChecks.length;
+      const res = await chat(chatEvent(token));
+      // The stand-in's stable_token refuses any other secret, which would fail closed (503).
+      expect(res.statusCode, res.body).toBe(200);
+      expect(wechat.secChecks.length - before).toBe(2);
+    } finally {
+      setEnv({ WX_MSG_SEC_CHECK: undefined });
+    }
+  });
+
   it("fetches each secret once per instance, however many invocations, even concurrent ones", async () => {
     const results = await Promise.all(Array.from({ length: 8 }, () => login(loginEvent())));
     for (const r of results) expect(r.statusCode, r.body).toBe(200);
