@@ -5,7 +5,7 @@
  * with it. Both versions are pinned: a test against "whatever is latest" proves nothing.
  */
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { ROOT } from "../build.js";
 
@@ -62,6 +62,23 @@ function npm(args: string[], cwd: string): Promise<string> {
   });
 }
 
+const alive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Staging folders left by an install that was interrupted (its process is gone). */
+function removeAbandonedInstalls(): void {
+  for (const name of readdirSync(CACHE_DIR)) {
+    const pid = Number(/\.partial-(\d+)$/.exec(name)?.[1]);
+    if (pid && !alive(pid)) rmSync(path.join(CACHE_DIR, name), { recursive: true, force: true });
+  }
+}
+
 /** Returns the cached install, installing it first when missing (about a minute, ~650 MB). */
 export async function ensureOpenClaw(log: (line: string) => void = console.log): Promise<OpenClawInstall> {
   const dir = installDir();
@@ -70,6 +87,7 @@ export async function ensureOpenClaw(log: (line: string) => void = console.log):
 
   log(`installing openclaw@${OPENCLAW_VERSION} and ${nodePackage()}@${NODE_VERSION} into ${path.relative(ROOT, dir)}`);
   mkdirSync(CACHE_DIR, { recursive: true });
+  removeAbandonedInstalls();
   // Install beside the final folder and rename at the end: an interrupted install leaves no
   // half-filled folder that would later pass for a complete one.
   const staging = `${dir}.partial-${process.pid}`;

@@ -40,6 +40,8 @@ export interface ProviderCall {
   reply?: string;
   usage?: Usage;
   fault?: ProviderFault;
+  /** The caller closed the connection before the answer was complete (e.g. OpenClaw gave up). */
+  abandoned?: boolean;
 }
 
 export interface ModelProvider extends Running {
@@ -130,6 +132,9 @@ export async function startModelProvider(options: ModelProviderOptions): Promise
     const stream = request.stream === true;
     const call: ProviderCall = { model: request.model, stream, ...describePrompt(messages) };
     calls.push(call);
+    res.on("close", () => {
+      if (!res.writableFinished) call.abandoned = true;
+    });
 
     const fault = queued.shift() ?? always ?? undefined;
     if (fault) call.fault = fault;
