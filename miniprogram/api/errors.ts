@@ -3,6 +3,7 @@
  * user can be shown as is. Pages switch on `kind`; they never parse status codes or errMsg.
  * The sentences live here, once, so translating the client means editing this file.
  */
+import type { STATUS_OF } from "../../shared/errors";
 import type { ErrorResponse } from "../../shared/schemas";
 import type { HttpResponse } from "./request";
 
@@ -21,6 +22,8 @@ export type ClientErrorKind =
   | "not_found"
   /** 400, 409, 413, 422 and other 4xx: the backend refused what was sent; its sentence says why. */
   | "rejected"
+  /** 422 content_blocked: WeChat's content check refused the user's message; nothing was sent on. */
+  | "content_blocked"
   /** 429: `retryAfterS` says how long to wait, when the backend said. */
   | "rate_limited"
   /** 429 quota_exceeded: today's token quota is spent; `retryAfterS` runs to midnight in Shanghai. */
@@ -33,6 +36,8 @@ export type ClientErrorKind =
   | "upstream_timeout"
   /** 500 or any other status the contract does not list. */
   | "server"
+  /** A streamed reply that ended without its last event: the connection was cut (a proxy, a function timeout). */
+  | "interrupted"
   /** A success (or redirect) whose body is not what the contract says: a proxy page, a gateway not in integrated-response mode. */
   | "bad_response"
   /** A bug in the client itself. */
@@ -69,11 +74,13 @@ export const MESSAGES = {
   blocked: "This WeChat account can't use the assistant.",
   not_found: "The server has no record of what was asked for.",
   rejected: "The server refused this request.",
+  content_blocked: "This message didn't pass the content check. Please rephrase it.",
   upstream: "The assistant couldn't answer just now. Please try again.",
   unavailable: "The service is temporarily unavailable. Please try again in a moment.",
   upstream_timeout: "The assistant took too long to answer. Please try again.",
   server: "Something went wrong on the server. Please try again.",
   bad_response: "The server sent an unexpected answer. Please try again.",
+  interrupted: "The reply was cut off. Please try again.",
   expired_conversation: "This conversation has expired. Send your message again to start a new one.",
   unexpected: "Something went wrong. Please try again.",
 } as const;
@@ -117,10 +124,14 @@ export function errorFromResponse(res: HttpResponse): ClientError {
   const body = errorBody(res.data);
   const details = { status: res.status, code: body?.code };
   switch (res.status) {
+    case 422:
+      if (body?.code === "content_blocked") {
+        return new ClientError("content_blocked", MESSAGES.content_blocked, details);
+      }
+      return new ClientError("rejected", body?.error ?? MESSAGES.rejected, details);
     case 400:
     case 409:
     case 413:
-    case 422:
       // The backend's sentences for these are written for people ("message must not be empty").
       return new ClientError("rejected", body?.error ?? MESSAGES.rejected, details);
     case 401:
@@ -147,6 +158,42 @@ export function errorFromResponse(res: HttpResponse): ClientError {
       if (res.status >= 400) return new ClientError("rejected", body?.error ?? MESSAGES.rejected, details);
       return new ClientError("bad_response", MESSAGES.bad_response, details);
   }
+}
+
+/**
+ * Each error code's status, as the backend's table has it. A copy, since the Mini Program ships
+ * none of the backend's code; typed as the original, so a code added or changed there fails tsc.
+ */
+const STATUS: typeof STATUS_OF = {
+  invalid_request: 400,
+  unauthorized: 401,
+  invalid_code: 401,
+  user_blocked: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  content_blocked: 422,
+  rate_limited: 429,
+  quota_exceeded: 429,
+  internal: 500,
+  upstream_error: 502,
+  unavailable: 503,
+  upstream_timeout: 504,
+};
+
+/**
+ * The error an `event: error` of a streamed reply stands for (`data` is its `{error, code}`).
+ * The response itself was a 200, so the code says what happened, mapped as its status would be;
+ * an unknown code is a server fault.
+ */
+export function errorFromStreamEvent(data: unknown): ClientError {
+  const body = errorBody(data);
+  // A plain object's own numbers only ("toString" is found on it too, but is no number).
+  const known: unknown = body ? (STATUS as Record<string, unknown>)[body.code] : undefined;
+  const status = typeof known === "number" ? known : 500;
+  const mapped = errorFromResponse({ status, data: body ?? {}, headers: {} });
+  return new ClientError(mapped.kind, mapped.message, { status: 200, code: body?.code });
 }
 
 /** Whatever was thrown, as a ClientError (a bug in our own code becomes "unexpected"). */

@@ -25,7 +25,7 @@ export interface HttpResponse {
   headers: Record<string, string>;
 }
 
-function lowerCaseKeys(header: WechatMiniprogram.IAnyObject | undefined): Record<string, string> {
+export function lowerCaseKeys(header: WechatMiniprogram.IAnyObject | undefined): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [name, value] of Object.entries(header ?? {})) out[name.toLowerCase()] = String(value);
   return out;
@@ -34,6 +34,13 @@ function lowerCaseKeys(header: WechatMiniprogram.IAnyObject | undefined): Record
 /** WeChat reports a deadline as "request:fail timeout" (errno 5 on newer base libraries). */
 function isTimeout(err: WechatMiniprogram.RequestFailCallbackErr): boolean {
   return /timeout/i.test(err.errMsg) || err.errno === 5;
+}
+
+/** The error for a wx.request that got no (complete) response. */
+export function requestFailure(err: WechatMiniprogram.RequestFailCallbackErr): ClientError {
+  return isTimeout(err)
+    ? new ClientError("timeout", MESSAGES.timeout, { cause: err.errMsg })
+    : new ClientError("network", MESSAGES.network, { cause: err.errMsg });
 }
 
 export function send(req: HttpRequest): Promise<HttpResponse> {
@@ -47,12 +54,7 @@ export function send(req: HttpRequest): Promise<HttpResponse> {
       dataType: "json",
       responseType: "text",
       success: (res) => resolve({ status: res.statusCode, data: res.data, headers: lowerCaseKeys(res.header) }),
-      fail: (err) =>
-        reject(
-          isTimeout(err)
-            ? new ClientError("timeout", MESSAGES.timeout, { cause: err.errMsg })
-            : new ClientError("network", MESSAGES.network, { cause: err.errMsg }),
-        ),
+      fail: (err) => reject(requestFailure(err)),
     });
   });
 }

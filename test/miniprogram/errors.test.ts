@@ -1,7 +1,13 @@
 /** How the client names each failure: every status of the contract's table, and answers from proxies. */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { asClientError, errorFromResponse, MESSAGES, parseRetryAfter } from "../../miniprogram/api/errors";
+import {
+  asClientError,
+  errorFromResponse,
+  errorFromStreamEvent,
+  MESSAGES,
+  parseRetryAfter,
+} from "../../miniprogram/api/errors";
 import { STATUS_OF } from "../../shared/errors.js";
 
 const backendError = (status: number, code: string, error = `A sentence about ${code}.`, headers = {}) =>
@@ -61,6 +67,33 @@ describe("client errors", () => {
       message: MESSAGES.rejected,
     });
     expect(errorFromResponse({ status: 302, data: html, headers: {} })).toMatchObject({ kind: "bad_response" });
+  });
+
+  it("says plainly that a message failed WeChat's content check, in its own words", () => {
+    const blocked = backendError(
+      422,
+      "content_blocked",
+      "This message cannot be sent: it failed WeChat's content check.",
+    );
+    expect(blocked).toMatchObject({ kind: "content_blocked", status: 422, message: MESSAGES.content_blocked });
+    // Another 422 is still the backend's own sentence.
+    expect(backendError(422, "invalid_request", "message is too long")).toMatchObject({
+      kind: "rejected",
+      message: "message is too long",
+    });
+  });
+
+  it("names a streamed reply's error event by its code, as a response with that code's status would be", () => {
+    for (const [code, status] of Object.entries(STATUS_OF)) {
+      const streamed = errorFromStreamEvent({ error: `A sentence about ${code}.`, code });
+      const answered = backendError(status, code);
+      expect(streamed, code).toMatchObject({ kind: answered.kind, message: answered.message, code, status: 200 });
+    }
+    expect(errorFromStreamEvent({ error: "new", code: "something_new" })).toMatchObject({
+      kind: "server",
+      code: "something_new",
+    });
+    expect(errorFromStreamEvent("not an object")).toMatchObject({ kind: "server", code: undefined });
   });
 
   it("turns anything else thrown into an unexpected error, keeping the cause for the console", () => {

@@ -9,11 +9,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiClient } from "../../miniprogram/api/client";
 import { ClientError, MESSAGES } from "../../miniprogram/api/errors";
 import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
+import { chatPage } from "../../miniprogram/pages/chat/controller";
 import { freePort } from "../../scripts/redis-server.js";
 import { type Running, serveOn } from "../../scripts/standins/http.js";
-import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
+import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { devRedis } from "./support/dev-redis";
+import { instantiate } from "./support/page";
 import { installWx, type WxStandin } from "./support/wx";
 
 const OPENCLAW_TOKEN = randomBytes(16).toString("hex");
@@ -152,6 +154,118 @@ describe("the Mini Program client when things go wrong", () => {
     const err = await failure(api.chat({ message: "hi", conversation_id: null }));
     expect(err).toMatchObject({ kind: "network", cause: "request:fail url not in domain list" });
     expect(wx.requests).toHaveLength(0);
+  });
+
+  it("says the assistant failed when OpenClaw fails in the middle of a streamed reply (event: error)", async () => {
+    const { api } = phone();
+    openclaw.queue({ failAfterDeltas: 1 });
+    const deltas: string[] = [];
+    const err = await failure(api.chatStream("tell me more", null, { onDelta: (t) => deltas.push(t) }));
+    expect(err).toMatchObject({ kind: "upstream", status: 200, code: "upstream_error", message: MESSAGES.upstream });
+    // The piece that had arrived was handed over; the failure came after it.
+    expect(deltas).toEqual([standinReply("tell me more", 1).slice(0, 8)]);
+  });
+
+  it("on the chat page, marks a reply that failed halfway, keeps what had arrived, and resends as a retry", async () => {
+    const { wx, api } = phone();
+    const toasts: string[] = [];
+    const page = instantiate(
+      chatPage({
+        chat: api.chat,
+        chatStream: api.chatStream,
+        loadMessages: api.loadMessages,
+        toast: (t) => toasts.push(t),
+        navigate: () => undefined,
+      }),
+    );
+    openclaw.queue({ failAfterDeltas: 1 });
+    page.onInput({ detail: { value: "half an answer" } } as WechatMiniprogram.Input);
+    await page.onSend();
+    const partial = standinReply("half an answer", 1).slice(0, 8);
+    expect(page.data.messages).toMatchObject([
+      { role: "user", text: "half an answer", failed: false },
+      { role: "assistant", text: partial, streaming: false, failed: true, error: MESSAGES.upstream },
+    ]);
+    expect(page.data).toMatchObject({ sending: false, streamingId: "", draft: "half an answer" });
+    expect(toasts).toEqual([MESSAGES.upstream]);
+
+    // One tap resends it, with the same client_msg_id: the failed attempt released it, so it runs again.
+    await page.onSend();
+    expect(page.data.messages.map((m) => m.text).slice(2)).toEqual([
+      "half an answer",
+      standinReply("half an answer", 1),
+    ]);
+    const ids = wx.requestsTo("/api/chat/stream").map((r) => (r.body as { client_msg_id?: string }).client_msg_id);
+    expect(ids).toHaveLength(2);
+    expect(ids[1]).toBe(ids[0]);
+  });
+
+  it("says how long to wait when a streamed turn is rate-limited before its stream starts", async () => {
+    const { wx, api } = phone();
+    const onDelta = () => undefined;
+    const first = await api.chatStream("one", null, { onDelta });
+    await api.chatStream("two", first.conversation_id, { onDelta });
+    const err = await failure(api.chatStream("three", first.conversation_id, { onDelta }));
+    expect(err).toMatchObject({ kind: "rate_limited", status: 429, code: "rate_limited" });
+    expect(err.retryAfterS).toBe(Number(wx.requestsTo("/api/chat/stream")[2]?.headers?.["retry-after"]));
+  });
+
+  it("says the assistant took too long when OpenClaw sends nothing before the backend's deadline (504)", async () => {
+    const { api } = phone();
+    openclaw.queue({ hang: true });
+    const err = await failure(api.chatStream("slow", null, { onDelta: () => undefined }));
+    expect(err).toMatchObject({ kind: "upstream_timeout", status: 504, message: MESSAGES.upstream_timeout });
+  });
+
+  it("says the reply was cut off when the stream ends without its last event", async () => {
+    // Passes the backend's answer on up to the end of its first event, then ends it cleanly.
+    const cutter = await serveOn(
+      http.createServer((req, res) => {
+        const upstream = http.request(new URL(req.url ?? "/", dev.base), { method: req.method, headers: req.headers });
+        upstream.on("response", (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          let seen = "";
+          up.on("data", (chunk: Buffer) => {
+            seen += chunk.toString("utf8");
+            const end = seen.indexOf("\n\n");
+            if (end === -1 || res.writableEnded) return;
+            res.end(seen.slice(0, end + 2));
+            up.destroy();
+          });
+        });
+        upstream.on("error", () => res.destroy());
+        req.pipe(upstream);
+      }),
+    );
+    try {
+      const { wx, api } = phone();
+      await api.login();
+      wx.domains[API_BASE_URL] = cutter.url;
+      const deltas: string[] = [];
+      const err = await failure(api.chatStream("cut me off", null, { onDelta: (t) => deltas.push(t) }));
+      expect(err).toMatchObject({ kind: "interrupted", message: MESSAGES.interrupted });
+      expect(deltas).toHaveLength(1);
+    } finally {
+      await cutter.close();
+    }
+  });
+
+  it("does not take an HTML page with status 200 for a reply", async () => {
+    const page = await serveOn(
+      http.createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "text/html" });
+        res.end("<html><body>Welcome to nginx!</body></html>");
+      }),
+    );
+    try {
+      const { wx, api } = phone();
+      await api.login();
+      wx.domains[API_BASE_URL] = page.url;
+      const err = await failure(api.chatStream("hello?", null, { onDelta: () => undefined }));
+      expect(err).toMatchObject({ kind: "bad_response", status: 200 });
+    } finally {
+      await page.close();
+    }
   });
 
   // Last: it stalls the dev stack's Redis for a few seconds.

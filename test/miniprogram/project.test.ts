@@ -57,13 +57,28 @@ describe("the Mini Program project", () => {
     expect(existsSync(path.join(MP, "app.ts"))).toBe(true);
   });
 
-  it("binds in WXML only handlers the page defines, and renders only data the page has", () => {
-    const wxml = readFileSync(path.join(MP, "pages/chat/chat.wxml"), "utf8");
-    const source = readFileSync(path.join(MP, "pages/chat/controller.ts"), "utf8");
-    const handlers = [...wxml.matchAll(/\bbind:?\w+="(\w+)"/g)].map((m) => m[1] ?? "");
-    expect(handlers.length).toBeGreaterThan(0);
-    for (const h of handlers) expect(source, h).toMatch(new RegExp(`\\b${h}\\(this: ChatView`));
-    for (const field of ["messages", "draft", "sending", "lastId"]) expect(wxml).toContain(field);
+  it("binds in WXML only handlers each page defines, and renders the data it has", () => {
+    const rendered: Record<string, string[]> = {
+      "pages/chat/chat": ["messages", "draft", "sending", "streamingId", "lastId", "loading", "item.streaming"],
+      "pages/conversations/conversations": [
+        "conversations",
+        "loading",
+        "loaded",
+        "deleting",
+        "item.title",
+        "item.updated",
+      ],
+    };
+    const app = json("app.json") as { pages: string[] };
+    expect(app.pages).toEqual(Object.keys(rendered));
+    for (const page of app.pages) {
+      const wxml = readFileSync(path.join(MP, `${page}.wxml`), "utf8");
+      const source = readFileSync(path.join(MP, path.dirname(page), "controller.ts"), "utf8");
+      const handlers = [...wxml.matchAll(/\b(?:bind|catch):?\w+="(\w+)"/g)].map((m) => m[1] ?? "");
+      expect(handlers.length, page).toBeGreaterThan(0);
+      for (const h of handlers) expect(source, `${page}: ${h}`).toMatch(new RegExp(`\\b${h}\\(this: \\w+View`));
+      for (const field of rendered[page] ?? []) expect(wxml, `${page}: ${field}`).toContain(field);
+    }
   });
 
   it("sends requests only to an HTTPS domain, as WeChat requires of a release", () => {

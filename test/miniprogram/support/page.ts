@@ -3,13 +3,20 @@
  * it registers, and `instantiate` builds a page instance the way the framework does, with its
  * own deep copy of `data`, the handlers as methods, and a `setData` that merges into `data`.
  *
- * setData here accepts only what the real one renders faithfully: top-level keys (no "a.b" or
- * "a[0]" paths, which this stand-in does not emulate) and values that survive JSON
- * (undefined and functions are refused; WeChat drops them with a warning).
+ * setData here accepts only what the real one renders faithfully: values that survive JSON
+ * (undefined and functions are refused; WeChat drops them with a warning), under top-level keys
+ * or data paths ("messages[3].text", "messages[4]"), which set that one place as WeChat does.
+ * A path must lead through what exists: an index at most the array's length (that length
+ * appends), a field of an object. Every call is kept in `updates`, to see how a page got where
+ * it is, not only where it is.
  */
 
 export type PageInstance<O extends { data: object }> = O & {
-  setData(patch: Partial<O["data"]>, callback?: () => void): void;
+  setData(patch: Partial<O["data"]> | Record<string, unknown>, callback?: () => void): void;
+  /** Each setData's patch, in order. */
+  updates: Record<string, unknown>[];
+  /** What onLoad returned (the framework ignores it; a page's loading can be awaited here). */
+  loaded: Promise<unknown>;
 };
 
 /** Runs `load` (which imports a module) with a global `name`() and returns what the module registered. */
@@ -37,12 +44,37 @@ export const capturePage = <O extends { data: object }>(load: () => Promise<unkn
 export const captureApp = <O extends object>(load: () => Promise<unknown>) => capture<O>("App", load);
 
 function checkSerialisable(key: string, value: unknown): void {
-  if (/[.[]/.test(key)) throw new Error(`setData path keys are not emulated: ${key}`);
   const walk = (v: unknown, at: string): void => {
     if (v === undefined || typeof v === "function") throw new Error(`setData: ${at} is ${typeof v}`);
     if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, `${at}.${k}`);
   };
   walk(value, key);
+}
+
+/** "messages[3].text" → ["messages", 3, "text"]. */
+function parsePath(key: string): (string | number)[] {
+  if (!/^[A-Za-z_$][\w$]*(\[\d+\]|\.[A-Za-z_$][\w$]*)*$/.test(key)) throw new Error(`setData: bad path ${key}`);
+  return [...key.matchAll(/([A-Za-z_$][\w$]*)|\[(\d+)\]/g)].map((m) =>
+    m[2] === undefined ? (m[1] ?? "") : Number(m[2]),
+  );
+}
+
+function setPath(data: object, key: string, value: unknown): void {
+  const path = parsePath(key);
+  let at: unknown = data;
+  for (const [i, step] of path.entries()) {
+    const last = i === path.length - 1;
+    if (typeof step === "number") {
+      if (!Array.isArray(at) || step > at.length || (!last && step === at.length)) {
+        throw new Error(`setData: ${key} reaches past the end of an array`);
+      }
+    } else if (typeof at !== "object" || at === null || Array.isArray(at)) {
+      throw new Error(`setData: ${key} goes through something that is not an object`);
+    }
+    const container = at as Record<string | number, unknown>;
+    if (last) container[step] = structuredClone(value);
+    else at = container[step];
+  }
 }
 
 /** A new page instance; runs its onLoad(query) as the framework does when the page opens. */
@@ -51,12 +83,15 @@ export function instantiate<O extends { data: object }>(
   query: Record<string, string> = {},
 ): PageInstance<O> {
   const page = { ...options, data: structuredClone(options.data) } as PageInstance<O>;
+  page.updates = [];
   page.setData = (patch, callback) => {
     for (const [key, value] of Object.entries(patch)) checkSerialisable(key, value);
-    Object.assign(page.data, patch);
+    page.updates.push(structuredClone(patch));
+    // WeChat copies what it is given: later changes to the caller's objects do not reach the page.
+    for (const [key, value] of Object.entries(patch)) setPath(page.data, key, value);
     if (callback) setImmediate(callback);
   };
   const onLoad = (page as { onLoad?: unknown }).onLoad;
-  if (typeof onLoad === "function") onLoad.call(page, query);
+  page.loaded = Promise.resolve(typeof onLoad === "function" ? onLoad.call(page, query) : undefined);
   return page;
 }

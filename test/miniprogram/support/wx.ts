@@ -4,12 +4,20 @@
  * - `request` does real HTTP (node:http) and behaves as WeChat's does: `success` for any HTTP
  *   status, `fail` ("request:fail …") only when no response arrived, "request:fail timeout" past
  *   `timeout`, JSON bodies parsed when `dataType` is "json" (else, or when unparsable, the text),
- *   header names as the server spelled them, and only registered domains: a URL whose origin is
- *   not in `domains` fails with "url not in domain list", as on a phone. `domains` maps each
- *   registered origin to where it really is (the dev stack), as DNS would.
+ *   an ArrayBuffer for `responseType: "arraybuffer"`, header names as the server spelled them,
+ *   and only registered domains: a URL whose origin is not in `domains` fails with "url not in
+ *   domain list", as on a phone. `domains` maps each registered origin to where it really is
+ *   (the dev stack), as DNS would.
+ * - With `enableChunked`, the body is handed to the task's onChunkReceived listeners as
+ *   ArrayBuffers, each piece as it comes off the socket (never joined), after onHeadersReceived;
+ *   then `success` follows with the status and headers. Where the body lands is per platform in
+ *   WeChat, so `chunkedBody` chooses: the chunks only (success's `data` empty), `data` only (no
+ *   chunk events, as where chunked mode is unsupported), or both. `headersWithoutStatus` makes
+ *   onHeadersReceived omit statusCode, as DevTools does.
  * - `login` hands out codes the dev WeChat stand-in accepts: `<user>:<random>`, one user per wx.
  * - Storage lives in memory (values copied through JSON, as WeChat serialises them).
- * - `showToast` records the toasts.
+ * - `showToast` records the toasts, `showModal` the questions (answered with `modalAnswer`),
+ *   `navigateTo` and `reLaunch` the pages opened.
  * Only these APIs exist; calling another fails loudly ("wx.x is not a function").
  */
 import { randomBytes } from "node:crypto";
@@ -26,7 +34,11 @@ export interface RecordedRequest {
   status?: number;
   /** The response's headers, names lower-cased. */
   headers?: Record<string, string>;
+  /** enableChunked requests: the chunk events delivered. */
+  chunks?: number;
 }
+
+export type ChunkedBody = "chunks" | "data" | "both";
 
 export interface WxStandinOptions {
   /** Registered origin (as config.ts names it) → the server that answers for it. */
@@ -42,6 +54,14 @@ export class WxStandin {
   readonly requests: RecordedRequest[] = [];
   readonly logins: string[] = [];
   readonly toasts: string[] = [];
+  readonly modals: string[] = [];
+  /** Pages opened, as "navigateTo <url>" or "reLaunch <url>". */
+  readonly navigations: string[] = [];
+  /** What the user taps in the next modals: confirm (true) or cancel. */
+  modalAnswer = true;
+  /** Where an enableChunked response's body goes (see above). */
+  chunkedBody: ChunkedBody = "chunks";
+  headersWithoutStatus = false;
   readonly storage = new Map<string, string>();
   domains: Record<string, string>;
 
@@ -80,6 +100,19 @@ export class WxStandin {
         this.toasts.push(o.title);
         settle(o, true, { errMsg: "showToast:ok" });
       },
+      showModal: (o: WechatMiniprogram.ShowModalOption) => {
+        this.modals.push(o.content ?? "");
+        const confirm = this.modalAnswer;
+        settle(o, true, { confirm, cancel: !confirm, content: "", errMsg: "showModal:ok" });
+      },
+      navigateTo: (o: WechatMiniprogram.NavigateToOption) => {
+        this.navigations.push(`navigateTo ${o.url}`);
+        settle(o, true, { errMsg: "navigateTo:ok" });
+      },
+      reLaunch: (o: WechatMiniprogram.ReLaunchOption) => {
+        this.navigations.push(`reLaunch ${o.url}`);
+        settle(o, true, { errMsg: "reLaunch:ok" });
+      },
     };
   }
 
@@ -92,6 +125,10 @@ export class WxStandin {
   private request(o: WechatMiniprogram.RequestOption): WechatMiniprogram.RequestTask {
     const fail = (errMsg: string, errno: number) => settle(o, false, { errMsg, errno });
     const headerListeners = new Set<WechatMiniprogram.RequestTaskOnHeadersReceivedCallback>();
+    const chunkListeners = new Set<WechatMiniprogram.OnChunkReceivedCallback>();
+    const chunked = o.enableChunked === true;
+    const chunkedBody = this.chunkedBody;
+    const headersWithoutStatus = this.headersWithoutStatus;
     let req: http.ClientRequest | undefined;
     let done = false;
     const finish = (f: () => void) => {
@@ -107,10 +144,8 @@ export class WxStandin {
       },
       onHeadersReceived: (l) => void headerListeners.add(l),
       offHeadersReceived: (l) => (l ? void headerListeners.delete(l) : headerListeners.clear()),
-      onChunkReceived: () => {
-        throw new Error("wx stand-in: enableChunked/onChunkReceived is not emulated");
-      },
-      offChunkReceived: () => undefined,
+      onChunkReceived: (l) => void chunkListeners.add(l),
+      offChunkReceived: (l) => (l ? void chunkListeners.delete(l) : chunkListeners.clear()),
     };
 
     const url = new URL(o.url);
@@ -156,19 +191,35 @@ export class WxStandin {
         header[name] =
           header[name] === undefined ? (res.rawHeaders[i + 1] ?? "") : `${header[name]}, ${res.rawHeaders[i + 1]}`;
       }
-      for (const l of headerListeners) l({ header, statusCode: res.statusCode ?? 0, cookies: [] });
+      const statusCode = res.statusCode ?? 0;
+      for (const l of headerListeners) {
+        l(
+          headersWithoutStatus
+            ? ({ header, cookies: [] } as unknown as WechatMiniprogram.RequestTaskOnHeadersReceivedListenerResult)
+            : { header, statusCode, cookies: [] },
+        );
+      }
       const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
+      const toChunks = chunked && chunkedBody !== "data";
+      if (chunked) record.chunks = 0;
+      res.on("data", (c: Buffer) => {
+        chunks.push(c);
+        if (!toChunks || done) return;
+        record.chunks = (record.chunks ?? 0) + 1;
+        const data = c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer;
+        for (const l of chunkListeners) l({ data });
+      });
       res.on("error", (e) => finish(() => fail(`request:fail ${e.message}`, 600001)));
       res.on("end", () =>
         finish(() => {
           record.status = res.statusCode;
           record.headers = Object.fromEntries(Object.entries(header).map(([k, v]) => [k.toLowerCase(), v]));
-          const text = Buffer.concat(chunks)
-            .toString("utf8")
-            .replace(/^\uFEFF/, "");
+          const body = chunked && chunkedBody === "chunks" ? Buffer.alloc(0) : Buffer.concat(chunks);
+          const text = body.toString("utf8").replace(/^\uFEFF/, "");
           let data: unknown = text;
-          if ((o.dataType ?? "json") === "json") {
+          if (o.responseType === "arraybuffer") {
+            data = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength);
+          } else if ((o.dataType ?? "json") === "json") {
             try {
               data = JSON.parse(text);
             } catch {
