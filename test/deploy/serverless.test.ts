@@ -17,7 +17,7 @@ import {
   DEPLOY_VARIABLES,
   FIXED_WAITS,
   MAX_FUNCTION_NAME,
-  planAll,
+  planFunction,
   staleFiles,
 } from "../../scripts/deploy/plan.js";
 import { groupsLoadedAtUse, invoke, loadEntry, variablesNeeded } from "../../scripts/deploy/probe.js";
@@ -308,12 +308,8 @@ describe("deploy/: one Serverless Components scf instance per function, under on
     }
   });
 
-  it("is exactly what the generator writes for the current functions (not stale)", async () => {
-    const logs = captureLogs();
-    try {
-      expect(staleFiles(await planAll(FUNCTIONS))).toEqual([]);
-    } finally {
-      logs.stop();
-    }
+  it("is exactly what the generator writes for the current functions (not stale)", () => {
+    const plans = FUNCTIONS.map((name) => planFunction(name, reads.get(name) ?? []));
+    expect(staleFiles(plans)).toEqual([]);
   });
 });
