@@ -110,21 +110,31 @@ export interface ServeResult {
   heapTotal: number;
   external: number;
   statuses: Record<string, number>;
+  /** Median time per request in that child, to show what a memory setting costs in speed. */
+  medianMs: number;
 }
 
-/** Serves `n` requests (cycling through `templates`) in a child; `nodeFlags` go to that node. */
+export interface MemoryVariant {
+  name: string;
+  /** Flags on the node command line (NODE_OPTIONS on a platform that honours it). */
+  nodeFlags?: string[];
+  /** V8 flags the child sets on itself with v8.setFlagsFromString before requiring the bundle. */
+  setFlags?: string;
+}
+
+/** Serves `n` requests (cycling through `templates`) in a child run as `variant` says. */
 export function serve(
   file: string,
   env: Record<string, string>,
   templates: unknown[],
   n: number,
-  nodeFlags: string[] = [],
+  variant: MemoryVariant = { name: "default" },
 ): Promise<ServeResult> {
   return new Promise((resolve, reject) => {
     const child = fork(SERVE_CHILD, [file], {
       cwd: path.dirname(file),
-      env: { PATH: process.env.PATH ?? "", ...env },
-      execArgv: nodeFlags,
+      env: { PATH: process.env.PATH ?? "", ...env, ...(variant.setFlags ? { BENCH_SET_FLAGS: variant.setFlags } : {}) },
+      execArgv: variant.nodeFlags ?? [],
       // Logs go to /dev/null: a real write per line, as on SCF, without flooding the report.
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });

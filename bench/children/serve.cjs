@@ -3,6 +3,8 @@
 const { randomUUID } = require("node:crypto");
 
 const file = process.argv[2];
+// What a bundle could do for itself at load, where no node flags can be passed.
+if (process.env.BENCH_SET_FLAGS) require("node:v8").setFlagsFromString(process.env.BENCH_SET_FLAGS);
 const bareRss = process.memoryUsage().rss;
 const { main_handler } = require(file);
 const loadedRss = process.memoryUsage().rss;
@@ -17,10 +19,14 @@ function event(template, i) {
 
 process.once("message", async (work) => {
   const statuses = {};
+  const latencies = [];
   let sampledPeak = loadedRss;
   for (let i = 0; i < work.n; i++) {
     const template = work.templates[i % work.templates.length];
-    const res = await main_handler(event(template, i), { request_id: `bench-${i}` });
+    const e = event(template, i);
+    const t0 = process.hrtime.bigint();
+    const res = await main_handler(e, { request_id: `bench-${i}` });
+    latencies.push(Number(process.hrtime.bigint() - t0) / 1e6);
     statuses[res.statusCode] = (statuses[res.statusCode] ?? 0) + 1;
     if (i % 50 === 0) sampledPeak = Math.max(sampledPeak, process.memoryUsage().rss);
   }
@@ -36,6 +42,7 @@ process.once("message", async (work) => {
       heapTotal: mem.heapTotal,
       external: mem.external,
       statuses,
+      medianMs: latencies.sort((a, b) => a - b)[Math.floor(latencies.length / 2)],
     },
     () => process.exit(0),
   );
