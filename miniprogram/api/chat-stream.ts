@@ -7,8 +7,7 @@ import { sendChunked } from "./chunked";
 import { ClientError, errorFromResponse, errorFromStreamEvent, MESSAGES } from "./errors";
 import { newClientMsgId } from "./ids";
 import { CHAT_STREAM_PATH } from "./paths";
-import type { HttpResponse } from "./request";
-import { urlOf } from "./request";
+import { type HttpResponse, urlOf } from "./request";
 import type { Sessions } from "./session";
 import { type ServerSentEvent, SseParser } from "./sse";
 
