@@ -62,6 +62,8 @@ export const FIXED_WAITS = {
 } as const satisfies Partial<Record<EnvName, { ms: number }>>;
 /** Headroom on top of upstream waits: cold start, Redis (each call bounded to 1 s), response. */
 export const OVERHEAD_S = 5;
+/** Memory of every function (the contract allows 64 or 128 MB); why, see FunctionPlan.memoryMb. */
+export const MEMORY_MB = 128;
 /** Timeout of a function that waits on no upstream deadline. */
 export const BASE_TIMEOUT_S = 10;
 
@@ -82,9 +84,9 @@ export interface FunctionPlan {
   /** Contract variables the function reads, each passed as `${env:NAME}`. */
   variables: EnvName[];
   /**
-   * 64 MB only for a function with no client library loaded: measured RSS after 50 requests
-   * under Node 20 was 44 MB for health and 53–57 MB for the Redis functions, too close to 64
-   * once SCF's own runtime shares the process.
+   * 128 MB everywhere: serving 2000 requests in a bare Node process peaked at 78 MB (chat) and
+   * 94 MB (login) RSS, and even health, with no client library, at 55 MB (bench/RESULTS.md) —
+   * too close to 64 MB once SCF's own runtime shares the process.
    */
   memoryMb: 64 | 128;
   timeoutS: number;
@@ -111,13 +113,12 @@ export function planFunction(name: string, variables: EnvName[]): FunctionPlan {
   const route: RouteDef = routes[name as RouteName];
   const kind = route.kind ?? "event";
   const vpc = variables.some((v) => PRIVATE_UPSTREAMS.includes(v));
-  const usesClient = vpc || variables.some((v) => PUBLIC_UPSTREAMS.includes(v));
   return {
     name: name as RouteName,
     route,
     kind,
     variables,
-    memoryMb: usesClient || kind === "web" ? 128 : 64,
+    memoryMb: MEMORY_MB,
     timeoutS: timeoutFor(variables),
     vpc,
     publicAccess: !vpc || variables.some((v) => PUBLIC_UPSTREAMS.includes(v)),
