@@ -79,7 +79,7 @@ function removeAbandonedInstalls(): void {
   }
 }
 
-/** Returns the cached install, installing it first when missing (about a minute, ~650 MB). */
+/** Returns the cached install, installing it first when missing (about a minute, ~850 MB with its Node). */
 export async function ensureOpenClaw(log: (line: string) => void = console.log): Promise<OpenClawInstall> {
   const dir = installDir();
   const found = paths(dir);
