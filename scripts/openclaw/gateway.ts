@@ -85,14 +85,20 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Kills process group `pgid` once its stdin closes, i.e. when the process that spawned it is gone. */
+/**
+ * Kills process group `pgid` and deletes the state folder once its stdin closes, i.e. when the
+ * process that spawned it is gone.
+ */
 const WATCHER = `
 const pgid = Number(process.argv[1]);
 const kill = (sig) => { try { process.kill(-pgid, sig); } catch {} };
 process.stdin.on("data", () => {});
 process.stdin.on("close", () => {
   kill("SIGTERM");
-  setTimeout(() => { kill("SIGKILL"); process.exit(0); }, 5000).unref();
+  setTimeout(() => {
+    kill("SIGKILL");
+    setTimeout(() => { require("node:fs").rmSync(process.argv[2], { recursive: true, force: true }); process.exit(0); }, 500);
+  }, 5000);
 });`;
 
 function exited(child: ChildProcess): Promise<void> {
@@ -139,7 +145,7 @@ export async function startOpenClawGateway(options: GatewayOptions): Promise<Run
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error("could not start the OpenClaw gateway");
-  const watcher = spawn(process.execPath, ["-e", WATCHER, String(pid)], {
+  const watcher = spawn(process.execPath, ["-e", WATCHER, String(pid), root], {
     detached: true,
     stdio: ["pipe", "ignore", "ignore"],
   });
