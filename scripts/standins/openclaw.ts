@@ -95,9 +95,11 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       stream: body.stream === true,
       fields: Object.keys(body).sort(),
     });
-    if (!agentId || !agents.has(agentId) || body.model !== `openclaw:${agentId}`) {
-      return fail(400, `Unknown agent or model: ${String(agentId)}`, "invalid_request_error");
-    }
+    // The real gateway's wording (2026.9.6).
+    if (!agentId || !agents.has(agentId))
+      return fail(400, `Unknown agent '${String(agentId)}'.`, "invalid_request_error");
+    if (body.model !== `openclaw:${agentId}`)
+      return fail(400, `Unknown model '${String(body.model)}'.`, "invalid_request_error");
     const messages = Array.isArray(body.messages) ? body.messages : [];
     const last = messages.at(-1) as { content?: unknown } | undefined;
     if (typeof last?.content !== "string")

@@ -51,10 +51,16 @@ export function conversationKey(keys: RedisKeys, id: string): string {
 
 const newId = () => randomBytes(16).toString("base64url");
 
+/**
+ * OpenClaw lower-cases the `user` it keys sessions by, so the key is hex: two keys that differ
+ * only in case would share one session.
+ */
+const newUpstreamKey = () => `wxc-${randomBytes(16).toString("hex")}`;
+
 /** The conversation a turn belongs to: the owned one the request named, or a new one. */
 export function resolveConversation(requestedId: string | null | undefined, owned?: Record<string, string>) {
   if (requestedId && owned?.key) return { id: requestedId, upstreamKey: owned.key, isNew: false };
-  return { id: newId(), upstreamKey: `wxc-${newId()}`, isNew: true } satisfies Conversation;
+  return { id: newId(), upstreamKey: newUpstreamKey(), isNew: true } satisfies Conversation;
 }
 
 /** The start of the first message, cut at a code point boundary. */

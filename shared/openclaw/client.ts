@@ -45,31 +45,48 @@ export const upstreamError = (note: string) =>
     operatorNote: `openclaw: ${note}`,
   });
 
+interface Failure {
+  type: string;
+  /** OpenClaw's message, with the user's text cut out, short enough for a log line. */
+  detail: string;
+}
+
 /** OpenClaw's `{error: {message, type}}`, with the user's text cut out before it is logged. */
-function describeFailure(text: string, message: string): string {
+function readFailure(text: string, message: string): Failure {
   try {
     const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } };
     const type = typeof parsed.error?.type === "string" ? parsed.error.type : "unknown";
     const detail = typeof parsed.error?.message === "string" ? parsed.error.message : "";
-    return `${type}: ${detail.split(message).join("[message]").slice(0, 160)}`;
+    return { type, detail: detail.split(message).join("[message]").slice(0, 160) };
   } catch {
-    return "unparsable error body";
+    return { type: "unparsable", detail: "" };
   }
 }
 
-/** Maps a non-2xx answer (contract §5) to our error. */
+/**
+ * Maps a non-2xx answer (contract §5) to our error, with an operator line that names the
+ * likely cause. OpenClaw passes its model provider's own failures through with the same status
+ * codes, so `type` tells our misconfiguration (its `unauthorized`, an unknown agent) from the
+ * provider's (`authentication_error`, its 400s).
+ */
 export function failureFor(status: number, text: string, message: string, timeoutMs: number): ApiError {
-  const why = describeFailure(text, message);
-  if (status === 408) return upstreamTimeout(timeoutMs, `its model provider timed out (408 ${why})`);
+  const { type, detail } = readFailure(text, message);
+  const why = `${status} ${type}: ${detail}`;
+  if (status === 408 || status === 504) return upstreamTimeout(timeoutMs, `its model provider timed out (${why})`);
+  if ((status === 401 || status === 403) && type === "unauthorized") {
+    return upstreamError(`${why} — the gateway refused OPENCLAW_TOKEN; check the token`);
+  }
   if (status === 401 || status === 403) {
-    return upstreamError(`${status} ${why} — the gateway refused OPENCLAW_TOKEN; check the token`);
+    return upstreamError(`${why} — OpenClaw's model provider refused its credentials; check the provider's apiKey`);
   }
-  if (status === 400 || status === 404) {
-    return upstreamError(
-      `${status} ${why} — check OPENCLAW_AGENT_ID and that the chat-completions endpoint is enabled`,
-    );
+  if (status === 400 && /unknown agent/i.test(detail)) {
+    return upstreamError(`${why} — check OPENCLAW_AGENT_ID`);
   }
-  return upstreamError(`HTTP ${status} ${why}`);
+  if (status === 404) {
+    return upstreamError(`${why} — is the chat-completions endpoint enabled (gateway.http.endpoints.chatCompletions)?`);
+  }
+  if (status === 400) return upstreamError(`${why} — OpenClaw or its model provider rejected the request`);
+  return upstreamError(`HTTP ${why}`);
 }
 
 /** One chat turn, whole. */

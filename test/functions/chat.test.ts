@@ -227,6 +227,24 @@ describe("POST /api/chat", () => {
     expect(suiteLogs.text()).toContain("check OPENCLAW_AGENT_ID");
   });
 
+  it("blames the model provider, not our token, when OpenClaw passes the provider's 401 through", async () => {
+    const token = await loginAs("rita");
+    stack.openclaw.queue({
+      status: 401,
+      error: { message: "Incorrect API key provided", type: "authentication_error" },
+    });
+    expect((await send(token, "provider key?")).statusCode).toBe(502);
+    expect(suiteLogs.text()).toContain("model provider refused its credentials");
+  });
+
+  it("answers 504 when OpenClaw reports its provider timed out with a 504", async () => {
+    const token = await loginAs("rita");
+    stack.openclaw.queue({ status: 504, error: { message: "upstream provider timeout", type: "timeout" } });
+    const res = await send(token, "slow provider");
+    expect(res.statusCode).toBe(504);
+    expect(bodyOf(res).code).toBe("upstream_timeout");
+  });
+
   it("answers 503 naming no variable when OpenClaw is not configured, while login still works", async () => {
     const token = await loginAs("sam");
     setEnv({ OPENCLAW_BASE_URL: undefined });
