@@ -95,7 +95,7 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       const ownedKey = valid && options.owns ? options.owns({ body: body as B, params: req.params }, keys) : null;
       const retry = valid && options.retry ? options.retry(body as B) : null;
       const quotaMax = options.quota ? (config.DAILY_TOKEN_QUOTA ?? 0) : 0;
-      const window = quotaWindow();
+      const window = quotaMax > 0 ? quotaWindow() : { day: "", resetMs: 0 };
       const ask = () =>
         withRedis(redis, () =>
           passGate(redis, {
