@@ -3,6 +3,7 @@
  * OPENCLAW_STATE_DIR and config file, token auth, the OpenAI-compatible endpoint enabled, and
  * one custom model provider as the default agent's model. Everything OpenClaw would fetch from
  * outside (model catalog, update check, channels, LAN discovery, scheduled runs) is switched off.
+ * The agents get no tools and no skills, as the deployment guide requires (README, "2. OpenClaw").
  *
  * The gateway runs in its own process group; a tiny watcher process kills that group when the
  * process that started it goes away for any reason (Ctrl-C, a crash, a failed test run), so no
@@ -68,7 +69,11 @@ export function gatewayConfig(options: GatewayOptions, port: number, stateDir: s
         },
       },
     },
-    agents: { defaults: { model: { primary: `${PROVIDER_ID}/${provider.modelId}` } } },
+    // What every Mini Program user's text reaches must not act: the endpoint runs turns as the
+    // gateway's owner, and by default the agent has shell, files, config and session tools, and
+    // `$skill` or `/skill` in a message would pick a skill. Same settings as the README's.
+    tools: { deny: ["*"] },
+    agents: { defaults: { model: { primary: `${PROVIDER_ID}/${provider.modelId}` }, skills: [] } },
     update: { checkOnStart: false },
     logging: { file: path.join(stateDir, "logs", "openclaw.log") },
   };

@@ -5,7 +5,8 @@
  * Its reply describes the prompt it was given, so a test can see what OpenClaw sent without
  * reading OpenClaw's internals: which OpenClaw session the prompt belongs to (OpenClaw writes
  * `session=<key>` into the prompt), how many earlier assistant replies it carried (the
- * conversation so far) and every `#tag` in the user's messages, in order.
+ * conversation so far) and every `#tag` in the user's messages, in order. Each call also keeps
+ * the user messages' text and the tools and skills OpenClaw offered the model.
  *
  * Not to be confused with scripts/standins/openclaw.ts, which plays the gateway itself.
  */
@@ -36,6 +37,12 @@ export interface ProviderCall {
   /** Assistant messages in the prompt: the exchanges before this turn. */
   priorReplies: number;
   tags: string[];
+  /** The text of each user message in the prompt, in order, as OpenClaw passed it on. */
+  userTexts: string[];
+  /** Names of the function tools OpenClaw offered the model. */
+  tools: string[];
+  /** Names of the skills the prompt's `<available_skills>` list offered the model. */
+  skills: string[];
   /** What the provider answered: a reply and its usage, or the fault it played. */
   reply?: string;
   usage?: Usage;
@@ -66,6 +73,10 @@ interface Message {
   content?: unknown;
 }
 
+interface Tool {
+  function?: { name?: unknown };
+}
+
 /** Text of a message whose content is a string or OpenAI's array of parts. */
 function textOf(message: Message): string {
   if (typeof message.content === "string") return message.content;
@@ -78,14 +89,16 @@ function textOf(message: Message): string {
 }
 
 /** What the prompt reveals, and the deterministic reply that reports it. */
-export function describePrompt(messages: Message[]): Pick<ProviderCall, "session" | "priorReplies" | "tags"> {
+export function describePrompt(
+  messages: Message[],
+): Pick<ProviderCall, "session" | "priorReplies" | "tags" | "userTexts" | "skills"> {
   const all = messages.map(textOf).join("\n");
+  const skills = [...all.matchAll(/<skill>\s*<name>([^<]+)<\/name>/g)].map((m) => m[1] ?? "");
   const session = /session=(agent:[^\s|]+)/.exec(all)?.[1];
   const priorReplies = messages.filter((m) => m.role === "assistant").length;
-  const tags = messages
-    .filter((m) => m.role === "user")
-    .flatMap((m) => [...textOf(m).matchAll(/#([A-Za-z0-9_-]+)/g)].map((t) => t[1] ?? ""));
-  return { session, priorReplies, tags };
+  const userTexts = messages.filter((m) => m.role === "user").map(textOf);
+  const tags = userTexts.flatMap((text) => [...text.matchAll(/#([A-Za-z0-9_-]+)/g)].map((t) => t[1] ?? ""));
+  return { session, priorReplies, tags, userTexts, skills };
 }
 
 export function providerReply(seen: Pick<ProviderCall, "session" | "priorReplies" | "tags">): string {
@@ -119,6 +132,7 @@ export async function startModelProvider(options: ModelProviderOptions): Promise
     let request: {
       model?: unknown;
       messages?: unknown;
+      tools?: unknown;
       stream?: unknown;
       stream_options?: { include_usage?: unknown };
     };
@@ -130,7 +144,8 @@ export async function startModelProvider(options: ModelProviderOptions): Promise
     if (request.model !== modelId) return error(404, `The model ${String(request.model)} does not exist`, "not_found");
     const messages = Array.isArray(request.messages) ? (request.messages as Message[]) : [];
     const stream = request.stream === true;
-    const call: ProviderCall = { model: request.model, stream, ...describePrompt(messages) };
+    const tools = (Array.isArray(request.tools) ? (request.tools as Tool[]) : []).map((t) => String(t?.function?.name));
+    const call: ProviderCall = { model: request.model, stream, tools, ...describePrompt(messages) };
     calls.push(call);
     res.on("close", () => {
       if (!res.writableFinished) call.abandoned = true;

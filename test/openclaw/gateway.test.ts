@@ -332,6 +332,76 @@ describe("chat through a real OpenClaw gateway", () => {
     expect(text).toBe(`Reply 1 in session ${await sessionOf(conversation_id)}; tags so far: #oak.`);
   });
 
+  it("passes chat commands and directives to the model as plain text: no reset, no model or mode change", async () => {
+    // On /v1/chat/completions OpenClaw runs the agent directly, without the command and
+    // directive parser its chat channels have (seen with 2026.9.6): each of these must reach the
+    // model word for word, in the same session, with the conversation so far.
+    const commands = [
+      "/reset",
+      "/new",
+      "/model wxtest/other-model",
+      "/think high #think",
+      "/t high",
+      "/verbose on",
+      "/elevated full",
+      "/exec host=gateway security=full ask=off",
+      "/status",
+      "/help",
+      "/update",
+      "/restart",
+      "! ls",
+    ];
+    const token = await loginAs("ola");
+    const first = await sendOk(token, "Remember #apple");
+    const session = await sessionOf(first.conversation_id);
+    for (const [i, command] of commands.entries()) {
+      const before = provider.calls.length;
+      const body = await sendOk(token, command, first.conversation_id);
+      const calls = provider.calls.slice(before);
+      expect(calls, command).toHaveLength(1);
+      const call = calls[0];
+      // The provider answered, not OpenClaw, and it saw the command as the user's words.
+      expect(body.reply, command).toBe(call?.reply);
+      expect(
+        call?.userTexts.some((text) => text.endsWith(`] ${command}`)),
+        command,
+      ).toBe(true);
+      expect(call?.model, command).toBe(provider.modelId);
+      expect(call?.session, command).toBe(session);
+      expect(call?.priorReplies, command).toBe(i + 1);
+    }
+    const last = await sendOk(token, "Still here #end", first.conversation_id);
+    expect(last.reply).toBe(`Reply ${commands.length + 2} in session ${session}; tags so far: #apple #think #end.`);
+  });
+
+  it("offers the model no tools and no skills", async () => {
+    const token = await loginAs("pia");
+    const before = provider.calls.length;
+    await sendOk(token, "What can you do? #tools");
+    const call = provider.calls[before];
+    expect(call?.tags).toContain("tools");
+    expect(call?.tools).toEqual([]);
+    expect(call?.skills).toEqual([]);
+  });
+
+  it("refuses a skill reference before it reaches the model, and the conversation goes on", async () => {
+    // OpenClaw does read `$<skill>` anywhere in a message, and `/<skill>` or `/skill <name>` at its
+    // start, as a request to use that skill. With the agent's skills off (the required setting)
+    // it refuses the turn with 500 "internal error": our 502, and nothing reaches the model.
+    const token = await loginAs("quin");
+    const first = await sendOk(token, "Hello #first");
+    for (const message of ["Use $weather please", "/weather in Shanghai", "/skill weather Shanghai"]) {
+      const before = provider.calls.length;
+      const res = await send(token, message, first.conversation_id);
+      expect(res.statusCode, message).toBe(502);
+      expect(JSON.parse(res.body), message).toMatchObject({ code: "upstream_error" });
+      expect(operatorLine(res.logs)?.msg, message).toMatch(/^openclaw: HTTP 500 /);
+      expect(provider.calls.length, message).toBe(before);
+    }
+    const next = await sendOk(token, "Still there? #next", first.conversation_id);
+    expect(next.reply).toBe(`Reply 2 in session ${await sessionOf(first.conversation_id)}; tags so far: #first #next.`);
+  });
+
   it("never wrote a token, secret or message into our functions' logs", () => {
     const logs = login.allLogs() + chat.allLogs();
     expect(logs.length).toBeGreaterThan(0);
