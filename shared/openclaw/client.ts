@@ -14,6 +14,16 @@ export interface Answer {
   tokens: number;
 }
 
+/**
+ * OpenClaw reads `$<name>` anywhere in a message, and `/<name>` or `/skill <name>` at its start,
+ * as a request to use that skill (chat commands such as /reset are not parsed on this endpoint).
+ * A word joiner (U+2060: invisible, and not whitespace, so OpenClaw's trim keeps it) after such a
+ * `$` and before a leading `/` leaves the text to the model as typed and matches no skill: the
+ * client chooses nothing but its words.
+ */
+export const asPlainText = (message: string): string =>
+  message.replace(/\$(?=[-A-Za-z0-9_:])/g, "$$\u2060").replace(/^(\s*)\//, "$1\u2060/");
+
 export function completionRequest(config: OpenClawConfig, userKey: string, message: string, stream = false) {
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -23,7 +33,7 @@ export function completionRequest(config: OpenClawConfig, userKey: string, messa
   if (config.OPENCLAW_TOKEN) headers.authorization = `Bearer ${config.OPENCLAW_TOKEN}`;
   const body: Record<string, unknown> = {
     model: `openclaw:${config.OPENCLAW_AGENT_ID}`,
-    messages: [{ role: "user", content: message }],
+    messages: [{ role: "user", content: asPlainText(message) }],
     user: userKey,
   };
   if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
@@ -57,7 +67,8 @@ function readFailure(text: string, message: string): Failure {
     const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } };
     const type = typeof parsed.error?.type === "string" ? parsed.error.type : "unknown";
     const detail = typeof parsed.error?.message === "string" ? parsed.error.message : "";
-    return { type, detail: detail.split(message).join("[message]").slice(0, 160) };
+    const cut = detail.split(message).join("[message]").split(asPlainText(message)).join("[message]");
+    return { type, detail: cut.slice(0, 160) };
   } catch {
     return { type: "unparsable", detail: "" };
   }

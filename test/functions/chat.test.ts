@@ -138,6 +138,16 @@ describe("POST /api/chat", () => {
     expect(stack.openclaw.calls.length).toBe(before);
   });
 
+  it("defuses OpenClaw skill references in the message, keeping the visible text", async () => {
+    const token = await loginAs("lee");
+    const res = await send(token, "/weather now, or $github then $5");
+    expect(res.statusCode).toBe(200);
+    const messages = stack.openclaw.calls.at(-1)?.messages as Array<{ content: string }> | undefined;
+    const sent = messages?.[0]?.content ?? "";
+    expect(sent).toBe("\u2060/weather now, or $\u2060github then $\u20605");
+    expect(sent.replaceAll("\u2060", "")).toBe("/weather now, or $github then $5");
+  });
+
   it("ignores unknown fields and forwards nothing the client chose but the message", async () => {
     const token = await loginAs("lee");
     forbidInLogs("hello with extras");

@@ -4,6 +4,7 @@
  * whose replies tell what prompt OpenClaw sent it. This shows what the OpenClaw stand-in cannot:
  * OpenClaw's session keying, its error shapes and its timing. `npm run test:openclaw`.
  */
+
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, inject, it, vi } from "vitest";
@@ -11,6 +12,7 @@ import { type RunningGateway, startOpenClawGateway } from "../../scripts/opencla
 import { type ModelProvider, startModelProvider } from "../../scripts/openclaw/model-provider.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { asPlainText } from "../../shared/openclaw/client.js";
 import { apiEvent } from "../support/events.js";
 import { readEvents } from "../support/sse.js";
 import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
@@ -363,7 +365,7 @@ describe("chat through a real OpenClaw gateway", () => {
       // The provider answered, not OpenClaw, and it saw the command as the user's words.
       expect(body.reply, command).toBe(call?.reply);
       expect(
-        call?.userTexts.some((text) => text.endsWith(`] ${command}`)),
+        call?.userTexts.some((text) => text.endsWith(`] ${asPlainText(command)}`)),
         command,
       ).toBe(true);
       expect(call?.model, command).toBe(provider.modelId);
@@ -384,22 +386,31 @@ describe("chat through a real OpenClaw gateway", () => {
     expect(call?.skills).toEqual([]);
   });
 
-  it("refuses a skill reference before it reaches the model, and the conversation goes on", async () => {
-    // OpenClaw does read `$<skill>` anywhere in a message, and `/<skill>` or `/skill <name>` at its
-    // start, as a request to use that skill. With the agent's skills off (the required setting)
-    // it refuses the turn with 500 "internal error": our 502, and nothing reaches the model.
+  it("passes skill references to the model as plain text, and the conversation goes on", async () => {
+    // OpenClaw reads `$<skill>` anywhere in a message, and `/<skill>` or `/skill <name>` at its
+    // start, as a request to use that skill. Our client defuses them (asPlainText), so the user's
+    // words reach the model as typed and no skill is invoked.
     const token = await loginAs("quin");
     const first = await sendOk(token, "Hello #first");
-    for (const message of ["Use $weather please", "/weather in Shanghai", "/skill weather Shanghai"]) {
+    const session = await sessionOf(first.conversation_id);
+    for (const [i, message] of ["Use $weather please", "/weather in Shanghai", "/skill weather Shanghai"].entries()) {
       const before = provider.calls.length;
-      const res = await send(token, message, first.conversation_id);
-      expect(res.statusCode, message).toBe(502);
-      expect(JSON.parse(res.body), message).toMatchObject({ code: "upstream_error" });
-      expect(operatorLine(res.logs)?.msg, message).toMatch(/^openclaw: HTTP 500 /);
-      expect(provider.calls.length, message).toBe(before);
+      const body = await sendOk(token, message, first.conversation_id);
+      const call = provider.calls[before];
+      expect(body.reply, message).toBe(call?.reply);
+      expect(call?.session, message).toBe(session);
+      expect(call?.priorReplies, message).toBe(i + 1);
+      expect(
+        call?.userTexts.some((text) => text.endsWith(`] ${asPlainText(message)}`)),
+        message,
+      ).toBe(true);
+      expect(
+        call?.userTexts.some((text) => text.includes("explicitly referenced skills")),
+        message,
+      ).toBe(false);
     }
     const next = await sendOk(token, "Still there? #next", first.conversation_id);
-    expect(next.reply).toBe(`Reply 2 in session ${await sessionOf(first.conversation_id)}; tags so far: #first #next.`);
+    expect(next.reply).toBe(`Reply 5 in session ${session}; tags so far: #first #next.`);
   });
 
   it("never wrote a token, secret or message into our functions' logs", () => {
