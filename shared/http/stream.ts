@@ -37,11 +37,14 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
     });
 
     let headers: Record<string, string> = {};
+    let started = false;
     const stream: EventStream = {
-      started: false,
+      get started() {
+        return started;
+      },
       send(event, data) {
-        if (!this.started) {
-          (this as { started: boolean }).started = true;
+        if (!started) {
+          started = true;
           res.writeHead(200, {
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache, no-store",
@@ -61,7 +64,7 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
       await action(ctx, stream);
     } catch (e) {
       failure = asApiError(e);
-      if (!stream.started) {
+      if (!started) {
         const out = errorResponse(failure, inv.line.requestId, inv.limit ? limitHeaders(inv.limit) : {});
         if (!res.destroyed) res.writeHead(out.statusCode, out.headers);
         res.end(out.body);
