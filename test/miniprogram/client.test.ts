@@ -10,6 +10,7 @@ import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { conversationKeyOf, devRedis, sessionKeyOf } from "./support/dev-redis";
 import { captureApp } from "./support/page";
+import { newPhone, type Phone } from "./support/phone";
 import { startProxy } from "./support/proxy";
 import { installWx, type WxStandin } from "./support/wx";
 
@@ -25,17 +26,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-/** A phone: its own wx (own WeChat user, empty storage) and the app's client on the configured domain. */
-function phone(): { wx: WxStandin; api: ReturnType<typeof createApiClient> } {
-  const wx = installWx({ domains: { [API_BASE_URL]: dev.base } });
-  const api = createApiClient({
-    baseUrl: API_BASE_URL,
-    chatTimeoutMs: 10_000,
-    loginTimeoutMs: 10_000,
-    storageKey: SESSION_STORAGE_KEY,
-  });
-  return { wx, api };
-}
+const phone = (): Phone => newPhone(dev.base);
 
 const storedToken = (wx: WxStandin): string => JSON.parse(wx.storage.get(SESSION_STORAGE_KEY) ?? "{}").sessionKey;
 

@@ -11,7 +11,8 @@ import { chatPage } from "../../miniprogram/pages/chat/controller";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { instantiate } from "./support/page";
-import { installWx, type WxStandin } from "./support/wx";
+import { newPhone, type Phone } from "./support/phone";
+import type { WxStandin } from "./support/wx";
 
 let dev: DevStack;
 
@@ -22,16 +23,7 @@ afterAll(async () => {
   await dev?.stop();
 });
 
-function phone(): { wx: WxStandin; api: ReturnType<typeof createApiClient> } {
-  const wx = installWx({ domains: { [API_BASE_URL]: dev.base } });
-  const api = createApiClient({
-    baseUrl: API_BASE_URL,
-    chatTimeoutMs: 10_000,
-    loginTimeoutMs: 10_000,
-    storageKey: SESSION_STORAGE_KEY,
-  });
-  return { wx, api };
-}
+const phone = (): Phone => newPhone(dev.base);
 
 describe("the Mini Program with WeChat's content check on", () => {
   it("tells the user plainly that their message was refused, and gives it back to rephrase", async () => {

@@ -16,7 +16,8 @@ import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { devRedis } from "./support/dev-redis";
 import { instantiate } from "./support/page";
-import { installWx, type WxStandin } from "./support/wx";
+import { newPhone, type Phone } from "./support/phone";
+import type { WxStandin } from "./support/wx";
 
 const OPENCLAW_TOKEN = randomBytes(16).toString("hex");
 let openclaw: OpenClawStandin;
@@ -42,16 +43,7 @@ afterAll(async () => {
   await Promise.all([openclaw?.close(), silent?.close()]);
 });
 
-function phone(chatTimeoutMs = 10_000): { wx: WxStandin; api: ReturnType<typeof createApiClient> } {
-  const wx = installWx({ domains: { [API_BASE_URL]: dev.base } });
-  const api = createApiClient({
-    baseUrl: API_BASE_URL,
-    chatTimeoutMs,
-    loginTimeoutMs: 10_000,
-    storageKey: SESSION_STORAGE_KEY,
-  });
-  return { wx, api };
-}
+const phone = (chatTimeoutMs = 10_000): Phone => newPhone(dev.base, chatTimeoutMs);
 
 const failure = (p: Promise<unknown>): Promise<ClientError> =>
   p.then(

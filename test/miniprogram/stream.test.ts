@@ -5,14 +5,15 @@
  */
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiClient } from "../../miniprogram/api/client";
+import type { createApiClient } from "../../miniprogram/api/client";
 import { ClientError } from "../../miniprogram/api/errors";
 import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import type { ChatRequest } from "../../shared/schemas.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { conversationKeyOf, devRedis, sessionKeyOf } from "./support/dev-redis";
-import { type ChunkedBody, installWx, type WxStandin } from "./support/wx";
+import { newPhone, type Phone } from "./support/phone";
+import type { ChunkedBody, WxStandin } from "./support/wx";
 
 let dev: DevStack;
 let redis: Redis;
@@ -29,16 +30,7 @@ afterAll(async () => {
 const STREAM = "/api/chat/stream";
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{22}$/;
 
-function phone(): { wx: WxStandin; api: ReturnType<typeof createApiClient> } {
-  const wx = installWx({ domains: { [API_BASE_URL]: dev.base } });
-  const api = createApiClient({
-    baseUrl: API_BASE_URL,
-    chatTimeoutMs: 10_000,
-    loginTimeoutMs: 10_000,
-    storageKey: SESSION_STORAGE_KEY,
-  });
-  return { wx, api };
-}
+const phone = (): Phone => newPhone(dev.base);
 
 /** One streamed turn, with every piece as it came and whether the response was still open then. */
 async function streamed(
