@@ -4,7 +4,6 @@
  */
 import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiClient } from "../../miniprogram/api/client";
 import { ClientError } from "../../miniprogram/api/errors";
 import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";

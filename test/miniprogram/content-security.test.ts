@@ -4,15 +4,12 @@
  * clear toast on the chat page, and streamed replies still arrive, in checked segments.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiClient } from "../../miniprogram/api/client";
 import { ClientError, MESSAGES } from "../../miniprogram/api/errors";
-import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { chatPage } from "../../miniprogram/pages/chat/controller";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { instantiate } from "./support/page";
 import { newPhone, type Phone } from "./support/phone";
-import type { WxStandin } from "./support/wx";
 
 let dev: DevStack;
 

@@ -17,7 +17,6 @@ import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { devRedis } from "./support/dev-redis";
 import { instantiate } from "./support/page";
 import { newPhone, type Phone } from "./support/phone";
-import type { WxStandin } from "./support/wx";
 
 const OPENCLAW_TOKEN = randomBytes(16).toString("hex");
 let openclaw: OpenClawStandin;

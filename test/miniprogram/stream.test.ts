@@ -7,7 +7,7 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createApiClient } from "../../miniprogram/api/client";
 import { ClientError } from "../../miniprogram/api/errors";
-import { API_BASE_URL, SESSION_STORAGE_KEY } from "../../miniprogram/config";
+import { SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import type { ChatRequest } from "../../shared/schemas.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
