@@ -132,12 +132,17 @@ export type Group = keyof typeof GROUPS;
 export type ConfigOf<G extends Group> = Pick<Config, (typeof GROUPS)[G][number] | "LOG_LEVEL">;
 
 /**
- * The last valid parse per set of variables, keyed by the raw values it read. The environment
- * of an instance does not change between invocations, and building and running the zod schema
- * on every one was about a tenth of a warm chat's time (bench/RESULTS.md); a changed value
- * (as tests make) is parsed afresh.
+ * The last valid parse per set of groups, with the raw values it read. The environment of an
+ * instance does not change between invocations, and building and running the zod schema on
+ * every one was about a tenth of a warm chat's time (bench/RESULTS.md); comparing the raw
+ * values is a few string comparisons, and a changed value (as tests make) is parsed afresh.
  */
-const lastParsed = new Map<string, { inputKey: string; config: Record<string, unknown> }>();
+const lastParsed = new Map<string, { names: EnvName[]; raws: Array<string | undefined>; config: object }>();
+
+function unchanged(env: NodeJS.ProcessEnv, names: EnvName[], raws: Array<string | undefined>): boolean {
+  for (let i = 0; i < names.length; i++) if (env[names[i] as EnvName] !== raws[i]) return false;
+  return true;
+}
 
 /**
  * Parses the variables of `groups` from `env`. Empty strings count as unset, because
@@ -145,6 +150,11 @@ const lastParsed = new Map<string, { inputKey: string; config: Record<string, un
  * set is left unset here, for `resolveSecrets` (shared/secrets) to fetch.
  */
 export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: readonly G[]): ConfigOf<G> {
+  const cacheKey = groups.join(",");
+  const cached = lastParsed.get(cacheKey);
+  // A copy: callers fill in secrets, and the next invocation must start from the environment.
+  if (cached && unchanged(env, cached.names, cached.raws)) return { ...cached.config } as ConfigOf<G>;
+
   const names = new Set<EnvName>(["LOG_LEVEL"]);
   for (const g of groups) for (const n of GROUPS[g]) names.add(n);
   const shape: Partial<Record<EnvName, z.ZodMiniType>> = {};
@@ -154,11 +164,6 @@ export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: read
     const raw = env[n];
     if (raw !== undefined && raw !== "" && raw !== "undefined") input[n] = raw;
   }
-  const cacheKey = [...names].join(",");
-  const inputKey = JSON.stringify(input);
-  const cached = lastParsed.get(cacheKey);
-  // A copy: callers fill in secrets, and the next invocation must start from the environment.
-  if (cached?.inputKey === inputKey) return { ...cached.config } as ConfigOf<G>;
   const problems = new Map<string, string>();
   for (const [secret, ssmName] of Object.entries(SECRET_SOURCES) as [SecretVariable, EnvName][]) {
     if (!names.has(secret) || !names.has(ssmName) || input[ssmName] === undefined) continue;
@@ -178,7 +183,8 @@ export function loadConfig<G extends Group>(env: NodeJS.ProcessEnv, groups: read
     const bad = [...problems.keys()].sort();
     throw new ConfigInvalid(bad, bad.map((n) => `${n}: ${problems.get(n)}`).join("; "));
   }
-  lastParsed.set(cacheKey, { inputKey, config: parsed.data as Record<string, unknown> });
+  const read = [...names];
+  lastParsed.set(cacheKey, { names: read, raws: read.map((n) => env[n]), config: parsed.data as object });
   return { ...parsed.data } as ConfigOf<G>;
 }
 

@@ -94,6 +94,17 @@ function parseBody<S extends z.ZodMiniType>(schema: S, text: string): z.infer<S>
 /** A short, stable, non-reversible reference to a user for log correlation. */
 const userRef = (openid: string) => createHash("sha256").update(openid).digest("hex").slice(0, 12);
 
+/** Configuration groups a function reads, its guard's included; worked out once per function. */
+const groupsCache = new WeakMap<object, Group[]>();
+function groupsOf(spec: { config: readonly Group[]; guard?: { groups: readonly Group[] } }): Group[] {
+  let groups = groupsCache.get(spec);
+  if (!groups) {
+    groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
+    groupsCache.set(spec, groups);
+  }
+  return groups;
+}
+
 /** What the pipeline has established about a request before the action runs. */
 export interface Admission<N extends RouteName, G extends Group, X> {
   ctx: Context<N, G, X>;
@@ -128,7 +139,7 @@ export async function admit<N extends RouteName, G extends Group, X>(
   const route: RouteDef = routes[inv.name];
   checkRoute(inv.name, inv.line.method, inv.line.path);
   const req = decodeRequest(inv.line, routeParams(route, inv.line.path));
-  const groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
+  const groups = groupsOf(spec);
   const config = (await resolveSecrets(loadConfig(process.env, groups))) as ConfigOf<G>;
 
   let body: BodyOf<N> | undefined;

@@ -24,6 +24,17 @@ export interface Answer {
 export const asPlainText = (message: string): string =>
   message.replace(/\$(?=[-A-Za-z0-9_:])/g, "$$\u2060").replace(/^(\s*)\//, "$1\u2060/");
 
+let lastBase = "";
+let lastUrl: URL | undefined;
+/** Parsed once per base URL: the same for every invocation of an instance. */
+function completionsUrl(base: string): URL {
+  if (!lastUrl || base !== lastBase) {
+    lastUrl = new URL("/v1/chat/completions", base);
+    lastBase = base;
+  }
+  return lastUrl;
+}
+
 export function completionRequest(config: OpenClawConfig, userKey: string, message: string, stream = false) {
   const headers: Record<string, string> = {
     "content-type": "application/json",
@@ -38,7 +49,7 @@ export function completionRequest(config: OpenClawConfig, userKey: string, messa
   };
   if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
   return {
-    url: new URL("/v1/chat/completions", config.OPENCLAW_BASE_URL),
+    url: completionsUrl(config.OPENCLAW_BASE_URL),
     headers,
     body: JSON.stringify(body),
   };

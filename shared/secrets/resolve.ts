@@ -58,6 +58,8 @@ export async function resolveSecrets<C extends Partial<Config>>(
   config: C,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<C> {
+  // The common case, no secret in SSM, costs two property reads.
+  if (config.WX_SECRET_SSM_NAME === undefined && config.OPENCLAW_TOKEN_SSM_NAME === undefined) return config;
   const jobs = (Object.entries(SECRET_SOURCES) as [SecretVariable, keyof Config][]).map(async ([variable, source]) => {
     const secretName = config[source];
     if (typeof secretName !== "string" || !config.SSM_REGION) return;
