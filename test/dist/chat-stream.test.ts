@@ -1,20 +1,17 @@
 /** The chat-stream Web function as SCF starts it: its scf_bootstrap runs server.js on PORT. */
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, statSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { buildFunction } from "../../scripts/build.js";
-import { freePort } from "../../scripts/redis-server.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { readEvents } from "../support/sse.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
+import { startWebFunction, type WebFunction } from "../support/web-function.js";
 
 let wechat: WechatStandin;
 let openclaw: OpenClawStandin;
-let child: ChildProcess | undefined;
+let web: WebFunction | undefined;
 let dir = "";
 let base = "";
 
@@ -30,30 +27,16 @@ beforeAll(async () => {
     WX_SECRET: TEST_SECRET,
     WX_API_BASE: wechat.url,
   });
-  const report = await buildFunction("chat-stream", mkdtempSync(path.join(tmpdir(), "wxclaw-web-")));
-  dir = path.dirname(report.file);
-  const port = await freePort();
-  base = `http://127.0.0.1:${port}`;
-  child = spawn(path.join(dir, "scf_bootstrap"), [], {
-    env: {
-      PATH: process.env.PATH ?? "",
-      NODE_BIN: process.execPath,
-      PORT: String(port),
-      REDIS_URL: inject("redisUrl"),
-      REDIS_KEY_PREFIX: prefix,
-      OPENCLAW_BASE_URL: openclaw.url,
-    },
-    stdio: ["ignore", "pipe", "inherit"],
+  web = await startWebFunction("chat-stream", {
+    REDIS_URL: inject("redisUrl"),
+    REDIS_KEY_PREFIX: prefix,
+    OPENCLAW_BASE_URL: openclaw.url,
   });
-  await new Promise<void>((resolve, reject) => {
-    child?.stdout?.on("data", (d: Buffer) => {
-      if (d.toString().includes('"listening"')) resolve();
-    });
-    child?.once("exit", (code) => reject(new Error(`scf_bootstrap exited with ${code}`)));
-  });
+  dir = web.dir;
+  base = web.url;
 });
 afterAll(async () => {
-  child?.kill("SIGKILL");
+  web?.close();
   await Promise.all([wechat.close(), openclaw.close()]);
 });
 

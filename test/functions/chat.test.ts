@@ -83,10 +83,13 @@ describe("POST /api/chat", () => {
     const other = await loginAs("hank");
     const { conversation_id } = await sendOk(owner, "mine");
     const before = stack.openclaw.calls.length;
-    for (const id of [conversation_id, "A".repeat(22), "not-an-id", "x".repeat(5000)]) {
+    const ids = [conversation_id, "A".repeat(22), "not-an-id", "x".repeat(5000)];
+    for (const [i, id] of ids.entries()) {
       const res = await send(other, "let me in", id);
       expect(res.statusCode).toBe(404);
       expect(bodyOf(res).code).toBe("not_found");
+      // The request reached the limiter, so it counted and says so.
+      expect(res.headers["RateLimit-Remaining"]).toBe(String(20 - 1 - i));
     }
     expect(stack.openclaw.calls.length).toBe(before);
   });

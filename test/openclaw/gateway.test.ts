@@ -16,8 +16,8 @@ import { asPlainText } from "../../shared/openclaw/client.js";
 import { apiEvent } from "../support/events.js";
 import { readEvents } from "../support/sse.js";
 import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { startWebFunction, type WebFunction } from "../support/web-function.js";
 import { type FunctionHost, startFunctionHost } from "./support/function-host.js";
-import { startWebFunction, type WebFunction } from "./support/web-function.js";
 
 const GATEWAY_TOKEN = `ocgw-${randomBytes(12).toString("hex")}`;
 const PROVIDER_KEY = `sk-test-${randomBytes(12).toString("hex")}`;

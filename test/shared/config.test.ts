@@ -1,15 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { ConfigInvalid, loadConfig } from "../../shared/config.js";
+import { loadConfig } from "../../shared/config.js";
+import { configFailure } from "../support/config.js";
 
-function failure(fn: () => unknown): ConfigInvalid {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigInvalid) return e;
-    throw e;
-  }
-  throw new Error("expected a ConfigInvalid");
-}
+const failure = configFailure;
 
 describe("configuration", () => {
   it("applies the contract's defaults", () => {

@@ -1,16 +1,9 @@
 /** Configuration rules of secrets that may come from SSM instead of the environment. */
 import { describe, expect, it } from "vitest";
-import { ConfigInvalid, loadConfig } from "../../../shared/config.js";
+import { loadConfig } from "../../../shared/config.js";
+import { configFailure } from "../../support/config.js";
 
-function failure(fn: () => unknown): ConfigInvalid {
-  try {
-    fn();
-  } catch (e) {
-    if (e instanceof ConfigInvalid) return e;
-    throw e;
-  }
-  throw new Error("expected a ConfigInvalid");
-}
+const failure = configFailure;
 
 const wechat = { WX_APPID: "wx1" };
 const openclaw = { OPENCLAW_BASE_URL: "http://10.0.0.5:18789" };

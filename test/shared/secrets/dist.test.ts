@@ -3,7 +3,7 @@
  * that can read a secret from SSM, required from beside the bundle only when a secret is
  * configured to come from SSM. Bundles run as SCF runs them: alone, in a fresh Node process.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,6 @@ import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type BundleReport, buildFunction, functionNames, SSM_FILE, SSM_FUNCTIONS } from "../../../scripts/build.js";
 import { variablesRead } from "../../../scripts/deploy/probe.js";
-import { freePort } from "../../../scripts/redis-server.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/standins/openclaw.js";
 import { type SsmStandin, startSsmStandin } from "../../../scripts/standins/ssm.js";
 import { startWechatStandin, type WechatStandin } from "../../../scripts/standins/wechat.js";
@@ -21,6 +20,7 @@ import { apiEvent } from "../../support/events.js";
 import { readEvents } from "../../support/sse.js";
 import { setEnv, TEST_APPID, uniquePrefix } from "../../support/stack.js";
 import { loginAs } from "../../support/users.js";
+import { runWebFunction, type WebFunction } from "../../support/web-function.js";
 
 const run = promisify(execFile);
 
@@ -158,9 +158,9 @@ describe("dist bundles and ssm.js", () => {
   });
 
   describe("the chat-stream Web function", () => {
-    let child: ChildProcess | undefined;
+    let web: WebFunction | undefined;
     afterAll(() => {
-      child?.kill("SIGKILL");
+      web?.close();
     });
 
     it("streams with OPENCLAW_TOKEN fetched through ssm.js beside server.js", async () => {
@@ -175,31 +175,18 @@ describe("dist bundles and ssm.js", () => {
       });
       const token = await loginAs("streamer");
       const dir = isolated("chat-stream");
-      const port = await freePort();
       const before = ssm.calls.length;
-      child = spawn(path.join(dir, "scf_bootstrap"), [], {
-        env: {
-          PATH: process.env.PATH ?? "",
-          NODE_BIN: process.execPath,
-          PORT: String(port),
-          REDIS_URL: inject("redisUrl"),
-          REDIS_KEY_PREFIX: prefix,
-          OPENCLAW_BASE_URL: openclaw.url,
-          OPENCLAW_TOKEN_SSM_NAME: "openclaw-token",
-          SSM_REGION: "ap-guangzhou",
-          SSM_ENDPOINT: ssm.url,
-          ...roleEnv,
-        },
-        stdio: ["ignore", "pipe", "inherit"],
-      });
-      await new Promise<void>((resolve, reject) => {
-        child?.stdout?.on("data", (d: Buffer) => {
-          if (d.toString().includes('"listening"')) resolve();
-        });
-        child?.once("exit", (code) => reject(new Error(`scf_bootstrap exited with ${code}`)));
+      web = await runWebFunction(dir, {
+        REDIS_URL: inject("redisUrl"),
+        REDIS_KEY_PREFIX: prefix,
+        OPENCLAW_BASE_URL: openclaw.url,
+        OPENCLAW_TOKEN_SSM_NAME: "openclaw-token",
+        SSM_REGION: "ap-guangzhou",
+        SSM_ENDPOINT: ssm.url,
+        ...roleEnv,
       });
       for (let i = 0; i < 2; i++) {
-        const res = await fetch(`http://127.0.0.1:${port}/api/chat/stream`, {
+        const res = await fetch(`${web.url}/api/chat/stream`, {
           method: "POST",
           headers: { "content-type": "application/json", "x-wx-session": token },
           body: JSON.stringify({ message: "hi" }),

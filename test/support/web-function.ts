@@ -3,20 +3,22 @@ import { spawn } from "node:child_process";
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { buildFunction } from "../../../scripts/build.js";
-import { freePort } from "../../../scripts/redis-server.js";
+import { buildFunction } from "../../scripts/build.js";
+import { freePort } from "../../scripts/redis-server.js";
 
 export interface WebFunction {
   url: string;
+  /** The folder it runs from (server.js, scf_bootstrap, …). */
+  dir: string;
   /** Everything the server wrote (its log lines). */
   logs(): string;
   close(): void;
 }
 
-export async function startWebFunction(name: string, env: Record<string, string>): Promise<WebFunction> {
-  const report = await buildFunction(name, mkdtempSync(path.join(tmpdir(), "wxclaw-web-")));
+/** Runs the Web function built into `dir` with only `env` (and PATH) in its environment. */
+export async function runWebFunction(dir: string, env: Record<string, string>): Promise<WebFunction> {
   const port = await freePort();
-  const child = spawn(path.join(path.dirname(report.file), "scf_bootstrap"), [], {
+  const child = spawn(path.join(dir, "scf_bootstrap"), [], {
     env: { PATH: process.env.PATH ?? "", NODE_BIN: process.execPath, PORT: String(port), ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -29,13 +31,20 @@ export async function startWebFunction(name: string, env: Record<string, string>
     child.stderr.on("data", (d: Buffer) => {
       output += d;
     });
-    child.once("exit", (code) => reject(new Error(`${name}: scf_bootstrap exited with ${code}\n${output}`)));
+    child.once("exit", (code) => reject(new Error(`${dir}: scf_bootstrap exited with ${code}\n${output}`)));
   });
   return {
     url: `http://127.0.0.1:${port}`,
+    dir,
     logs: () => output,
     close: () => {
       child.kill("SIGKILL");
     },
   };
+}
+
+/** Builds `name` into a fresh folder and runs it. */
+export async function startWebFunction(name: string, env: Record<string, string>): Promise<WebFunction> {
+  const report = await buildFunction(name, mkdtempSync(path.join(tmpdir(), "wxclaw-web-")));
+  return runWebFunction(path.dirname(report.file), env);
 }
