@@ -105,14 +105,7 @@ function groupsOf(spec: { config: readonly Group[]; guard?: { groups: readonly G
   return groups;
 }
 
-/** What the pipeline has established about a request before the action runs. */
-export interface Admission<N extends RouteName, G extends Group, X> {
-  ctx: Context<N, G, X>;
-  limit?: LimitState;
-  userId?: string;
-}
-
-/** Where one invocation stands, for its outcome line and error headers. */
+/** Where one invocation stands: its outcome line, and the limit state its responses show. */
 export interface Invocation {
   name: RouteName;
   line: RequestLine;
@@ -128,14 +121,14 @@ export function beginInvocation(name: RouteName, line: RequestLine): Invocation 
 }
 
 /**
- * Runs every check that precedes the action, in the contract's order, and builds its context.
- * Throws ApiError for the first check that fails.
+ * Runs every check that precedes the action, in the contract's order, and builds its context;
+ * the limit state and the caller land in `inv`. Throws ApiError for the first check that fails.
  */
 export async function admit<N extends RouteName, G extends Group, X>(
   inv: Invocation,
   spec: Spec<BodyOf<N>, G, X>,
   signal?: AbortSignal,
-): Promise<Admission<N, G, X>> {
+): Promise<Context<N, G, X>> {
   const route: RouteDef = routes[inv.name];
   checkRoute(inv.name, inv.line.method, inv.line.path);
   const req = decodeRequest(inv.line, routeParams(route, inv.line.path));
@@ -163,8 +156,7 @@ export async function admit<N extends RouteName, G extends Group, X>(
   } else if (bodyError) {
     throw bodyError;
   }
-  const ctx = { ...extra, req, body: body as BodyOf<N>, config, log: inv.log, signal } as Context<N, G, X>;
-  return { ctx, limit: inv.limit, userId: inv.userId };
+  return { ...extra, req, body: body as BodyOf<N>, config, log: inv.log, signal } as Context<N, G, X>;
 }
 
 /** Any throw as the contract's error: unexpected ones become a generic 500 (logged with stack). */
@@ -206,10 +198,9 @@ export function serve<N extends RouteName, G extends Group, X = unknown>(
     let response: IntegratedResponse;
     let failure: ApiError | undefined;
     try {
-      const { ctx, limit } = await admit(inv, spec);
-      const result = await action(ctx);
+      const result = await action(await admit(inv, spec));
       response = respond(route.status, result.body, inv.line.requestId, {
-        ...(limit ? limitHeaders(limit) : {}),
+        ...(inv.limit ? limitHeaders(inv.limit) : {}),
         ...result.headers,
       });
     } catch (e) {

@@ -59,8 +59,8 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
 
     let failure: ApiError | undefined;
     try {
-      const { ctx, limit } = await admit(inv, spec, gone.signal);
-      if (limit) headers = limitHeaders(limit);
+      const ctx = await admit(inv, spec, gone.signal);
+      if (inv.limit) headers = limitHeaders(inv.limit);
       await action(ctx, stream);
     } catch (e) {
       failure = asApiError(e);
