@@ -147,7 +147,7 @@ export function contentScreen(ctx: ScreenContext): Screen | undefined {
             failure = e;
             return;
           }
-          let cut = final && end === fresh.length ? window.length : Math.max(0, window.length - SEC_CHECK_OVERLAP);
+          let cut = final ? window.length : Math.max(0, window.length - SEC_CHECK_OVERLAP);
           if (insidePair(window, cut)) cut--;
           release(window.slice(0, cut));
           pending = pending.slice(cut);
