@@ -68,7 +68,7 @@ function accepted(name: EnvName, value: string | undefined): { status: Status; n
   return { status: "unset", note: parsed.data === undefined ? "optional" : `default ${String(parsed.data)}` };
 }
 
-/** Deadlines longer than the function and API Gateway timeouts were sized for. */
+/** Deadlines longer than the function timeouts were sized for. */
 function deadlineProblem(name: EnvName, env: NodeJS.ProcessEnv): string | undefined {
   const deadline = (DEADLINES as Partial<Record<EnvName, { maxMs: number }>>)[name];
   const value = env[name];
