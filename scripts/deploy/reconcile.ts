@@ -151,6 +151,8 @@ function functionSteps(
         verb: "update",
         what: `code of ${name}`,
         run: async (ctx) => {
+          // A deploy cut short may have left it Updating: SCF refuses changes until it is Active.
+          await ctx.waitActive(name);
           await guarded("UpdateFunctionCode", () =>
             ctx.client.UpdateFunctionCode({
               FunctionName: name,

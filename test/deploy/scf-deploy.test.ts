@@ -158,6 +158,15 @@ describe("npm run deploy against the SCF API stand-in", () => {
     expect(text).toContain("keep     code of wxclaw-chat (same SHA-256, not uploaded)");
   });
 
+  it("--dry-run with credentials reads the account and changes nothing", async () => {
+    const { code, text, actions } = await deployCalls("--dry-run");
+    expect(code, text).toBe(0);
+    expect(actions.filter((a) => !/^(Get|List)/.test(a))).toEqual([]);
+    expect(text).toContain("Account: read through 127.0.0.1");
+    expect(text).toContain("keep     custom domain api.example.com");
+    expect(text).toContain("move     alias live of wxclaw-chat to the new version (from 2)");
+  });
+
   it("--rollback moves every alias back to the previous version, and changes nothing else", async () => {
     const { code, text, actions } = await deployCalls("--rollback");
     expect(code, text).toBe(0);
@@ -189,6 +198,7 @@ describe("npm run deploy against the SCF API stand-in", () => {
       if (!health) throw new Error("no health in the manifest");
       health.kind = "web";
       health.entry = "scf_bootstrap";
+      health.concurrency = 4;
       cpSync(path.join(dist, "chat-stream", "scf_bootstrap"), path.join(d, "health", "scf_bootstrap"));
       cpSync(path.join(d, "health", "index.js"), path.join(d, "health", "server.js"));
     });
@@ -202,6 +212,8 @@ describe("npm run deploy against the SCF API stand-in", () => {
         .filter((c) => c.action === "CreateFunction")
         .map((c) => [c.params.FunctionName, c.params.Type]);
       expect(created).toEqual([["wxclaw-health-web", "HTTP"]]);
+      // Request multi-concurrency from the manifest.
+      expect(scf.fn("wxclaw-health-web", "wxclaw")?.maxConcurrency).toBe(4);
       expect(scf.fn("wxclaw-health", "wxclaw")).toBeUndefined();
       const rule = scf.domains.get("api.example.com")?.EndpointsConfig.find((r) => r.PathMatch === "/api/health");
       expect(rule?.FunctionName).toBe("wxclaw-health-web");
