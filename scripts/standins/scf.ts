@@ -10,7 +10,7 @@
  *   required fields present, no field the SDK does not know, every field of its declared type;
  * - values the documents constrain (./scf-rules.ts), among them the function URL's TriggerDesc
  *   JSON (SCF document 583/100227), and a Web function's package holding an executable
- *   `scf_bootstrap`.
+ *   `scf_bootstrap` (583/56126).
  *
  * It keeps state — namespaces, functions with their code, versions, aliases, triggers, reserved
  * concurrency, custom domains — and, like SCF, changes a function asynchronously: after a
@@ -162,8 +162,21 @@ export async function startScfStandin(options: ScfOptions): Promise<ScfStandin> 
     if (type === "HTTP") {
       const bootstrap = entries.find((e) => e.name === "scf_bootstrap");
       if (!bootstrap) throw new Refusal("InvalidParameterValue.ZipFile", "an HTTP function needs scf_bootstrap");
-      if ((bootstrap.mode & 0o111) === 0) {
-        throw new Refusal("InvalidParameterValue.ZipFile", "scf_bootstrap is not executable in the zip");
+      // SCF document 583/56126: permissions 755 or 777, a shell script starts with #!/bin/bash,
+      // and the file ends with LF.
+      const perms = bootstrap.mode & 0o777;
+      if (perms !== 0o755 && perms !== 0o777) {
+        throw new Refusal(
+          "InvalidParameterValue.ZipFile",
+          `scf_bootstrap has mode ${perms.toString(8)}, not 755 or 777`,
+        );
+      }
+      const text = bootstrap.data.toString("utf8");
+      if (!text.startsWith("#!/bin/bash\n") || !text.endsWith("\n") || text.includes("\r")) {
+        throw new Refusal(
+          "InvalidParameterValue.ZipFile",
+          "scf_bootstrap must start with #!/bin/bash and end lines with LF",
+        );
       }
     }
     return { zip, sha256: createHash("sha256").update(zip).digest("hex") };
