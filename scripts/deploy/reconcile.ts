@@ -59,7 +59,7 @@ function configuration(plan: FunctionPlan, settings: Settings, env: NodeJS.Proce
     MemorySize: plan.memoryMB,
     Timeout: plan.timeoutS,
     Environment: { Variables: variables(plan, env) },
-    VpcConfig: plan.vpc ? { VpcId: settings.vpcId, SubnetId: settings.subnetId } : { VpcId: "", SubnetId: "" },
+    ...(plan.vpc ? { VpcConfig: { VpcId: settings.vpcId, SubnetId: settings.subnetId } } : {}),
     PublicNetConfig: {
       PublicNetStatus: plan.publicNet ? "ENABLE" : "DISABLE",
       EipConfig: { EipStatus: "DISABLE" },
@@ -92,12 +92,8 @@ export function configDrift(plan: FunctionPlan, settings: Settings, env: NodeJS.
   if (d.MemorySize !== want.MemorySize) drift.push("memory");
   if (d.Timeout !== want.Timeout) drift.push("timeout");
   if (!sameVariables(want.Environment.Variables, d.Environment?.Variables ?? [])) drift.push("environment");
-  if (
-    (d.VpcConfig?.VpcId ?? "") !== want.VpcConfig.VpcId ||
-    (d.VpcConfig?.SubnetId ?? "") !== want.VpcConfig.SubnetId
-  ) {
-    drift.push("vpc");
-  }
+  const vpc = want.VpcConfig ?? { VpcId: "", SubnetId: "" };
+  if ((d.VpcConfig?.VpcId ?? "") !== vpc.VpcId || (d.VpcConfig?.SubnetId ?? "") !== vpc.SubnetId) drift.push("vpc");
   if ((d.PublicNetConfig?.PublicNetStatus ?? "") !== want.PublicNetConfig.PublicNetStatus) drift.push("public network");
   if ("Role" in want && d.Role !== want.Role) drift.push("role");
   if (plan.kind === "web") {
@@ -180,6 +176,8 @@ function functionSteps(
               FunctionName: name,
               Namespace,
               ...want,
+              // Leaving the VPC is an empty VpcConfig; a function outside it is created with none.
+              ...(!plan.vpc && d.VpcConfig?.VpcId ? { VpcConfig: { VpcId: "", SubnetId: "" } } : {}),
               // An empty DynamicEnabled cancels multi-concurrency (the SDK's InstanceConcurrencyConfig).
               ...(cancelConcurrency ? { InstanceConcurrencyConfig: { DynamicEnabled: "" } } : {}),
             }),
