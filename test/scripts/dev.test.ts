@@ -25,7 +25,7 @@ describe("npm run dev with nothing configured", () => {
   let dev: DevStack;
   beforeAll(async () => {
     dev = await startDevStack();
-  }, 40_000);
+  }, 60_000);
   afterAll(async () => {
     await dev?.stop();
   });
