@@ -108,7 +108,7 @@ async function main(): Promise<void> {
 
     progress("hot path: chat bundle vs bare baseline, interleaved");
     worker = fork(path.join(HERE, "hot-path-worker.ts"), [], {
-      execArgv: ["--import", "tsx"],
+      execArgv: ["--import", "tsx", "--import", path.join(HERE, "..", "scripts", "lua", "register.mjs")],
       env: { ...process.env, ...env },
       stdio: ["ignore", "ignore", "inherit", "ipc"],
     });

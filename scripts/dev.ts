@@ -75,12 +75,18 @@ banner([
 ]);
 
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
-const watch = process.env.DEV_NO_WATCH ? [] : ["watch", "--clear-screen=false", "--include", "shared/**/*.ts"];
-const api: ChildProcess = spawn(process.execPath, [tsxCli, ...watch, path.join("scripts", "dev", "serve.ts")], {
-  cwd: ROOT,
-  env,
-  stdio: "inherit",
-});
+const watch = process.env.DEV_NO_WATCH
+  ? []
+  : ["watch", "--clear-screen=false", "--include", "shared/**/*.ts", "--include", "shared/**/*.lua"];
+const api: ChildProcess = spawn(
+  process.execPath,
+  [tsxCli, ...watch, "--import", "./scripts/lua/register.mjs", path.join("scripts", "dev", "serve.ts")],
+  {
+    cwd: ROOT,
+    env,
+    stdio: "inherit",
+  },
+);
 
 let stopping = false;
 async function stop(code: number): Promise<void> {

@@ -1,5 +1,5 @@
 import { sessionGuard } from "../../shared/auth/guards.js";
-import { conversationKey, deleteConversation } from "../../shared/conversations/store.js";
+import { deleteConversation, retryFieldsOf } from "../../shared/conversations/store.js";
 import { serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
@@ -8,12 +8,12 @@ export const main_handler = serve(
   {
     config: [],
     guard: sessionGuard({
-      owns: ({ params }, keys) => conversationKey(keys, params.id ?? ""),
+      owns: ({ params }) => params.id ?? "",
       ownedName: "Conversation",
     }),
   },
-  async ({ req, user, redis, keys }) => {
-    await withRedis(redis, () => deleteConversation(redis, keys, user, req.params.id ?? ""));
+  async ({ req, redis, mine, owned }) => {
+    await withRedis(redis, () => deleteConversation(redis, mine, req.params.id ?? "", retryFieldsOf(owned)));
     return { body: undefined };
   },
 );

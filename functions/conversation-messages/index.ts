@@ -1,5 +1,5 @@
 import { sessionGuard } from "../../shared/auth/guards.js";
-import { conversationKey, readMessages } from "../../shared/conversations/store.js";
+import { readMessages } from "../../shared/conversations/store.js";
 import { serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
@@ -8,14 +8,14 @@ export const main_handler = serve(
   {
     config: ["conversations"],
     guard: sessionGuard({
-      owns: ({ params }, keys) => conversationKey(keys, params.id ?? ""),
+      owns: ({ params }) => params.id ?? "",
       ownedName: "Conversation",
     }),
   },
-  async ({ req, config, redis, keys }) => {
+  async ({ req, config, redis, mine }) => {
     const id = req.params.id ?? "";
     const messages = config.HISTORY_ENABLED
-      ? await withRedis(redis, () => readMessages(redis, keys, id, config.HISTORY_MAX_MESSAGES))
+      ? await withRedis(redis, () => readMessages(redis, mine, id, config.HISTORY_MAX_MESSAGES))
       : [];
     return { body: { messages } };
   },

@@ -3,7 +3,7 @@ import { sessionGuard } from "../../shared/auth/guards.js";
 import { serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
-export const main_handler = serve("me-delete", { config: [], guard: sessionGuard() }, async ({ user, redis, keys }) => {
-  await withRedis(redis, () => eraseUser(redis, keys, user));
+export const main_handler = serve("me-delete", { config: [], guard: sessionGuard() }, async ({ redis, mine }) => {
+  await withRedis(redis, () => eraseUser(redis, mine));
   return { body: undefined };
 });

@@ -35,7 +35,7 @@ const COMPLETE: Record<string, string> = {
 
 async function deploy(args: string[], env: Record<string, string>) {
   try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "scripts/deploy.ts", ...args], {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "--import", "./scripts/lua/register.mjs", "scripts/deploy.ts", ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? tmpdir(), ...env },
       timeout: 60_000,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
-import { setEnv, storedKeys } from "../support/stack.js";
+import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 const stack = useChatStack();
@@ -15,7 +15,9 @@ describe("idempotent retries (client_msg_id)", () => {
     expect(again.body).toEqual(first.body);
     expect(again.res.headers["Idempotent-Replayed"]).toBe("true");
     expect(stack.openclaw.calls.length - before).toBe(1);
-    const counter = (await storedKeys(stack.redis, stack.prefix)).find((k) => k.key.includes(":rl:chat:"));
+    const counter = (await storedKeys(stack.redis, stack.prefix)).find(
+      (k) => k.key === keysOfToken(stack.prefix, token).rate,
+    );
     expect(counter?.dump).toBe("1");
   });
 

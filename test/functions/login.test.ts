@@ -7,7 +7,7 @@ import { startWechatStandin, type WechatStandin } from "../../scripts/standins/w
 import { LoginResponse } from "../../shared/schemas.js";
 import { apiEvent, bodyOf } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { inspector, setEnv, storedKeys, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { inspector, keysOfToken, setEnv, storedKeys, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 
 let wechat: WechatStandin;
 let redis: Redis;
@@ -64,7 +64,7 @@ describe("POST /api/auth/wx-login", () => {
     const { sessionKey } = await loginOk(code);
     const hash = createHash("sha256").update(sessionKey).digest("hex");
     const stored = await storedKeys(redis, prefix);
-    const session = stored.find((k) => k.key === `${prefix}session:${hash}`);
+    const session = stored.find((k) => k.key === keysOfToken(prefix, sessionKey).session(hash));
     expect(session).toBeDefined();
     expect(JSON.parse(session?.dump ?? "{}")).toMatchObject({ openid: wechat.openidFor(code) });
     expect(session?.dump).not.toContain("session_key");

@@ -25,11 +25,15 @@ export async function startDevStack(env: Record<string, string | undefined> = {}
     if (v === undefined) delete childEnv[k];
     else childEnv[k] = v;
   }
-  const child = spawn(process.execPath, [tsxCli, path.join("scripts", "dev.ts")], {
-    cwd: ROOT,
-    env: childEnv,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const child = spawn(
+    process.execPath,
+    [tsxCli, "--import", "./scripts/lua/register.mjs", path.join("scripts", "dev.ts")],
+    {
+      cwd: ROOT,
+      env: childEnv,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   let out = "";
   child.stdout?.on("data", (d) => {
     out += d;

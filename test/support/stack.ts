@@ -5,6 +5,8 @@
 import { randomBytes } from "node:crypto";
 import { Redis } from "ioredis";
 import { inject } from "vitest";
+import { userIdOfToken } from "../../shared/auth/session.js";
+import { redisKeys, type UserKeys } from "../../shared/redis/keys.js";
 
 export const TEST_APPID = "wx-test-app";
 export const TEST_SECRET = `wxsecret-${randomBytes(8).toString("hex")}`;
@@ -53,4 +55,9 @@ export async function storedKeys(client: Redis, prefix: string): Promise<StoredK
     out.push({ key, ttlMs: await client.pttl(key), dump });
   }
   return out;
+}
+
+/** The Redis keys of the user a session token belongs to (its user tag names them). */
+export function keysOfToken(prefix: string, token: string): UserKeys {
+  return redisKeys(prefix).user(userIdOfToken(token));
 }
