@@ -36,7 +36,7 @@ import { buildFunction, functionNames, ROOT } from "../scripts/build.js";
 import { findRedisServer, RedisServer } from "../scripts/redis-server.js";
 import { startOpenClawStandin } from "../scripts/standins/openclaw.js";
 import { startWechatStandin } from "../scripts/standins/wechat.js";
-import { apiEvent } from "../test/support/events.js";
+import { urlEvent } from "../test/support/events.js";
 import { bareNode, type MemoryVariant, measureLoads, type ServeResult, serve } from "./functions.js";
 import { machineNotes } from "./machine.js";
 import { type CommandCount, commandCounter } from "./redis-stats.js";
@@ -146,17 +146,17 @@ async function main(): Promise<void> {
       conversationId: string;
     }>(worker, { op: "sessions", n: SERVE_REQUESTS });
     const workloads: Record<string, { what: string; templates: unknown[] }> = {
-      health: { what: "health checks", templates: [apiEvent({ path: "/api/health" })] },
+      health: { what: "health checks", templates: [urlEvent({ path: "/api/health" })] },
       login: {
         what: "logins",
         templates: [
-          { ...apiEvent({ method: "POST", path: "/api/auth/wx-login", body: {} }), perRequest: "login-code" },
+          { ...urlEvent({ method: "POST", path: "/api/auth/wx-login", body: {} }), perRequest: "login-code" },
         ],
       },
       chat: {
         what: "chats",
         templates: [
-          apiEvent({
+          urlEvent({
             method: "POST",
             path: "/api/chat",
             headers: { "x-wx-session": token },
@@ -167,7 +167,7 @@ async function main(): Promise<void> {
       logout: {
         what: "logouts",
         templates: tokens.map((t) =>
-          apiEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": t } }),
+          urlEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": t } }),
         ),
       },
     };

@@ -8,9 +8,17 @@ import { ERROR_CODES } from "./errors.js";
 
 const nonBlank = (what: string) => z.string().check(z.refine((s) => s.trim() !== "", `${what} must not be empty`));
 
+const DependencyCheck = z.object({
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  problem: z.optional(z.string()),
+});
+
 export const HealthResponse = z.object({
   status: z.literal("ok"),
   timestamp: z.number(),
+  /** With `?deep=1`: Redis and OpenClaw, each reached within a short deadline. */
+  checks: z.optional(z.object({ redis: DependencyCheck, openclaw: DependencyCheck })),
 });
 
 export const LoginRequest = z.object({

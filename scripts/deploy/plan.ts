@@ -6,7 +6,7 @@
  *
  * Why not one `multi-scf` instance: that component (v0.3.x) rebuilds each API's `function` object
  * as {name, type, functionName, functionNamespace, functionQualifier}, and the toolkit reads
- * integrated response only from `endpoint.function.isIntegratedResponse`, so it is always off and
+ * integrated response only from `endpoint.function.isFunctionResponse`, so it is always off and
  * every response would arrive as a JSON 200 wrapping ours. The `scf` component passes the
  * endpoint's `function` object through untouched.
  */
@@ -14,6 +14,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { stringify } from "yaml";
 import type { EnvName } from "../../shared/config.js";
+import { functions, isFunctionName } from "../../shared/functions.js";
 import { type RouteDef, type RouteName, routes } from "../../shared/routes.js";
 import { functionNames, ROOT } from "../build.js";
 import { variablesNeeded } from "./probe.js";
@@ -111,7 +112,7 @@ export function planFunction(name: string, variables: EnvName[]): FunctionPlan {
   if (!Object.hasOwn(routes, name))
     throw new Error(`functions/${name} has no route named "${name}" in shared/routes.ts`);
   const route: RouteDef = routes[name as RouteName];
-  const kind = route.kind ?? "event";
+  const kind = isFunctionName(name) ? functions[name].kind : "event";
   const vpc = variables.some((v) => PRIVATE_UPSTREAMS.includes(v));
   return {
     name: name as RouteName,
@@ -148,7 +149,7 @@ export function instanceConfig(plan: FunctionPlan): Record<string, unknown> {
       ? { param: params.map((name) => ({ name, position: "PATH", required: true, type: "string" })) }
       : {}),
     // A Web function answers HTTP itself; an event function needs integrated response (§3).
-    ...(plan.kind === "event" ? { function: { isIntegratedResponse: true } } : {}),
+    ...(plan.kind === "event" ? { function: { isFunctionResponse: true } } : {}),
   };
   const variables: Record<string, string> = {};
   for (const v of plan.variables) variables[v] = envRef(v);

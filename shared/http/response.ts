@@ -1,7 +1,7 @@
-/** Integrated responses for API Gateway (contract §3). */
+/** The response an event function returns (CONTRACT §3); a Web function writes the same fields. */
 import type { ApiError } from "../errors.js";
 
-export interface IntegratedResponse {
+export interface FunctionResponse {
   isBase64Encoded: false;
   statusCode: number;
   headers: Record<string, string>;
@@ -15,7 +15,7 @@ export function respond(
   body: unknown,
   requestId: string,
   headers: Record<string, string> = {},
-): IntegratedResponse {
+): FunctionResponse {
   const base: Record<string, string> = {
     "X-Request-Id": requestId,
     "Cache-Control": "no-store",
@@ -35,8 +35,8 @@ export function errorResponse(
   err: ApiError,
   requestId: string,
   headers: Record<string, string> = {},
-): IntegratedResponse {
+): FunctionResponse {
   const extra = { ...headers, ...err.headers };
   if (err.retryAfterS !== undefined) extra["Retry-After"] = String(Math.max(1, Math.ceil(err.retryAfterS)));
-  return respond(err.status, { error: err.message, code: err.code }, requestId, extra);
+  return respond(err.status, { ...err.body, error: err.message, code: err.code }, requestId, extra);
 }

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { ChatResponse } from "../../shared/schemas.js";
 import { useChatStack } from "../support/chat-stack.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs, suiteLogs } from "../support/log-guard.js";
 import { keysOfToken, setEnv, storedKeys, TEST_OPENCLAW_TOKEN } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
@@ -20,7 +20,7 @@ function send(token: string | undefined, message: unknown, conversation_id?: unk
 }
 
 const chatEvent = (token: string | undefined, body: unknown) =>
-  apiEvent({ method: "POST", path: "/api/chat", body, headers: token ? { "x-wx-session": token } : {} });
+  urlEvent({ method: "POST", path: "/api/chat", body, headers: token ? { "x-wx-session": token } : {} });
 
 async function sendOk(token: string, message: string, conversation_id: string | null = null) {
   const res = await send(token, message, conversation_id);
