@@ -1,6 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { request_handler } from "../../functions/chat-stream/index.js";
 import { main_handler as messages } from "../../functions/conversations/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
@@ -8,7 +8,7 @@ import { startWechatStandin, type WechatStandin } from "../../scripts/standins/w
 import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { readEvents } from "../support/sse.js";
-import { setEnv, TEST_APPID, TEST_OPENCLAW_TOKEN, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { setEnv, TEST_APPID, TEST_OPENCLAW_TOKEN, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 let wechat: WechatStandin;
@@ -31,7 +31,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   setEnv({
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: uniquePrefix(),
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,

@@ -25,6 +25,7 @@ beforeAll(async () => {
     OPENCLAW_BASE_URL: openclaw.url,
     OPENCLAW_TOKEN: undefined,
     REDIS_URL: server.url,
+    REDIS_MODE: "standalone",
     REDIS_KEY_PREFIX: uniquePrefix(),
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,

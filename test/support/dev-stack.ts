@@ -18,7 +18,15 @@ export async function startDevStack(env: Record<string, string | undefined> = {}
   const port = await freePort();
   const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
   const childEnv: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), DEV_NO_WATCH: "1" };
-  for (const name of ["REDIS_URL", "WX_APPID", "WX_SECRET", "WX_API_BASE", "OPENCLAW_BASE_URL", "OPENCLAW_TOKEN"]) {
+  for (const name of [
+    "REDIS_URL",
+    "REDIS_MODE",
+    "WX_APPID",
+    "WX_SECRET",
+    "WX_API_BASE",
+    "OPENCLAW_BASE_URL",
+    "OPENCLAW_TOKEN",
+  ]) {
     delete childEnv[name];
   }
   for (const [k, v] of Object.entries(env)) {
