@@ -69,6 +69,10 @@ export function inProgress(claimTtlMs: number): ApiError {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** The wait before a waiter's next look: growing by half each time, up to the cap. */
+export const nextPollMs = (previous: number | undefined): number =>
+  previous === undefined ? POLL_FIRST_MS : Math.min(POLL_MAX_MS, Math.ceil(previous * 1.5));
+
 /**
  * Waits, with a growing interval, while the first request with this retry id runs: each look
  * is one read. Ends when its record is done (replay), gone (the turn failed or its instance
@@ -80,10 +84,10 @@ export async function waitForTurn(
   claim: RetryClaim,
   deadline: number,
 ): Promise<"done" | "gone" | "timeout"> {
-  let interval = POLL_FIRST_MS;
+  let interval: number | undefined;
   while (Date.now() < deadline) {
+    interval = nextPollMs(interval);
     await sleep(Math.min(interval, Math.max(1, deadline - Date.now())));
-    interval = Math.min(POLL_MAX_MS, Math.ceil(interval * 1.5));
     const state = await client.hget(keys.retry(claim.field), "state");
     if (state === "done") return "done";
     if (state === null) return "gone";
