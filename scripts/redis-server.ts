@@ -161,15 +161,16 @@ function run(command: string, args: string[]): Promise<string> {
  * tested against. Its URL names the first node; clients find the others from it.
  */
 export class RedisCluster {
+  private children: ChildProcess[] = [];
+
   private constructor(
     readonly ports: number[],
-    private readonly children: ChildProcess[],
+    private readonly binary: string,
     private readonly dir: string,
   ) {}
 
   static async start(masters = 3): Promise<RedisCluster> {
     const binary = findRedisServer();
-    const cli = path.join(path.dirname(binary), "redis-cli");
     const dir = mkdtempSync(path.join(tmpdir(), "wxclaw-cluster-"));
     const taken = new Set<number>();
     const ports: number[] = [];
@@ -179,40 +180,10 @@ export class RedisCluster {
       taken.add(port + 10_000);
       ports.push(port);
     }
-    const children = ports.map((port) =>
-      spawn(
-        binary,
-        [
-          "--port",
-          String(port),
-          "--bind",
-          "127.0.0.1",
-          "--cluster-enabled",
-          "yes",
-          "--cluster-config-file",
-          `nodes-${port}.conf`,
-          "--cluster-node-timeout",
-          "2000",
-          "--save",
-          "",
-          "--appendonly",
-          "no",
-          "--dir",
-          dir,
-        ],
-        { stdio: "ignore" },
-      ),
-    );
-    const cluster = new RedisCluster(ports, children, dir);
+    const cluster = new RedisCluster(ports, binary, dir);
     try {
-      for (const port of ports) {
-        const deadline = Date.now() + 10_000;
-        while (!(await ping(port))) {
-          if (Date.now() > deadline) throw new Error(`cluster node on ${port} did not start`);
-          await new Promise((r) => setTimeout(r, 25));
-        }
-      }
-      await run(existsSync(cli) ? cli : "redis-cli", [
+      await cluster.spawnNodes();
+      await run(cluster.cli(), [
         "--cluster",
         "create",
         ...ports.map((p) => `127.0.0.1:${p}`),
@@ -232,13 +203,43 @@ export class RedisCluster {
     return `redis://127.0.0.1:${this.ports[0]}`;
   }
 
+  /** Each node's own URL (to watch or count on every node). */
+  get nodeUrls(): string[] {
+    return this.ports.map((p) => `redis://127.0.0.1:${p}`);
+  }
+
+  private cli(): string {
+    const beside = path.join(path.dirname(this.binary), "redis-cli");
+    return existsSync(beside) ? beside : "redis-cli";
+  }
+
+  private async spawnNodes(): Promise<void> {
+    this.children = this.ports.map((port) =>
+      spawn(
+        this.binary,
+        [
+          ...["--port", String(port), "--bind", "127.0.0.1"],
+          ...["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`],
+          ...["--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--dir", this.dir],
+        ],
+        { stdio: "ignore" },
+      ),
+    );
+    for (const port of this.ports) {
+      const deadline = Date.now() + 10_000;
+      while (!(await ping(port))) {
+        if (Date.now() > deadline) throw new Error(`cluster node on ${port} did not start`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  }
+
   /** Until every node reports the cluster ok with all slots assigned. */
   private async ready(): Promise<void> {
-    const cli = path.join(path.dirname(findRedisServer()), "redis-cli");
     const deadline = Date.now() + 20_000;
     for (const port of this.ports) {
       for (;;) {
-        const info = await run(existsSync(cli) ? cli : "redis-cli", ["-p", String(port), "cluster", "info"]);
+        const info = await run(this.cli(), ["-p", String(port), "cluster", "info"]);
         if (info.includes("cluster_state:ok") && info.includes("cluster_slots_assigned:16384")) break;
         if (Date.now() > deadline) throw new Error(`cluster not ready on ${port}: ${info}`);
         await new Promise((r) => setTimeout(r, 100));
@@ -246,9 +247,12 @@ export class RedisCluster {
     }
   }
 
-  async stop(): Promise<void> {
+  /** Kills every node at once, as a crash would; the nodes remember the cluster (resume). */
+  async kill(): Promise<void> {
+    const children = this.children;
+    this.children = [];
     await Promise.all(
-      this.children.map(
+      children.map(
         (child) =>
           new Promise<void>((resolve) => {
             if (child.exitCode !== null || child.signalCode !== null) return resolve();
@@ -257,6 +261,17 @@ export class RedisCluster {
           }),
       ),
     );
+  }
+
+  /** Starts the nodes again on the same ports; they rejoin as the same (empty) cluster. */
+  async resume(): Promise<void> {
+    if (this.children.length > 0) return;
+    await this.spawnNodes();
+    await this.ready();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

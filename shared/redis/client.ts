@@ -18,6 +18,8 @@ export type RedisClient = Redis | Cluster;
 const COMMAND_TIMEOUT_MS = 700;
 const CONNECT_TIMEOUT_MS = 700;
 
+const CLUSTER_RETRIES = 2;
+
 const clients = new Map<string, RedisClient>();
 
 const connection: RedisOptions = {
@@ -42,7 +44,10 @@ function clusterClient(url: string): Cluster {
     retryDelayOnFailover: 50,
     retryDelayOnClusterDown: 50,
     slotsRefreshTimeout: CONNECT_TIMEOUT_MS,
-    clusterRetryStrategy: (attempt) => Math.min(25 * 2 ** attempt, 500),
+    // Queued commands of a cluster client wait for as long as it keeps retrying: it gives up
+    // after a few quick attempts, so that they fail (503) within a second, and the next request
+    // builds a fresh client (redisClient) that finds the cluster again once it is back.
+    clusterRetryStrategy: (attempt) => (attempt > CLUSTER_RETRIES ? null : 25 * 2 ** attempt),
     redisOptions: {
       ...connection,
       username: u.username ? decodeURIComponent(u.username) : undefined,
@@ -55,6 +60,8 @@ function clusterClient(url: string): Cluster {
 export function redisClient(url: string, mode: RedisMode = "standalone"): RedisClient {
   const id = `${mode} ${url}`;
   let client = clients.get(id);
+  // A cluster client that gave up (above) stays closed: replace it.
+  if (client && client.status === "end") client = undefined;
   if (!client) {
     client = mode === "cluster" ? clusterClient(url) : new Redis(url, { ...connection, lazyConnect: true });
     // Failures surface on the commands themselves; without a listener ioredis prints to stderr.
