@@ -6,21 +6,14 @@
  */
 import { createHash } from "node:crypto";
 import type * as z from "zod/mini";
-import { safeParse } from "zod/mini";
 import { type ConfigOf, type Group, loadConfig } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import { type LimitState, limitHeaders } from "../limit/headers.js";
 import { describeError, Logger, parseLogLevel } from "../log.js";
 import { pathMatches, type RouteDef, type RouteName, routeParams, routes } from "../routes.js";
 import { resolveSecrets } from "../secrets/resolve.js";
-import {
-  decodeRequest,
-  type HttpRequest,
-  parseJsonBody,
-  type RequestLine,
-  readRequestLine,
-  type ScfContext,
-} from "./event.js";
+import { parseBody } from "./body.js";
+import { decodeRequest, type HttpRequest, type RequestLine, readRequestLine, type ScfContext } from "./event.js";
 import { errorResponse, type FunctionResponse, respond } from "./response.js";
 
 type RouteOf<N extends RouteName> = (typeof routes)[N];
@@ -85,14 +78,6 @@ export function pickRoute<R extends RouteName>(names: readonly R[], method: stri
   });
 }
 
-function parseBody<S extends z.ZodMiniType>(schema: S, text: string): z.infer<S> {
-  const parsed = safeParse(schema, parseJsonBody(text));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  throw new ApiError("invalid_request", `${where}${issue?.message ?? "invalid body"}`);
-}
-
 /** A short, stable, non-reversible reference to a user for log correlation. */
 const userRef = (openid: string) => createHash("sha256").update(openid).digest("hex").slice(0, 12);
 
@@ -149,7 +134,7 @@ export async function admit<N extends RouteName, G extends Group, X>(
   let bodyError: ApiError | undefined;
   try {
     if (route.body) {
-      body = parseBody(route.body, req.body) as BodyOf<N>;
+      body = parseBody(route.body, req.body, config) as BodyOf<N>;
       spec.check?.(body, config);
     }
   } catch (e) {

@@ -10,16 +10,23 @@ export interface FunctionResponse {
 
 const JSON_TYPE = "application/json; charset=utf-8";
 
+/**
+ * On every response, streamed ones included. `nosniff` keeps a browser that is pointed at the
+ * API from reading a reply as something other than its declared type (user text can look like
+ * HTML); `no-store` keeps replies out of caches.
+ */
+export const COMMON_HEADERS = {
+  "Cache-Control": "no-store",
+  "X-Content-Type-Options": "nosniff",
+} as const;
+
 export function respond(
   status: number,
   body: unknown,
   requestId: string,
   headers: Record<string, string> = {},
 ): FunctionResponse {
-  const base: Record<string, string> = {
-    "X-Request-Id": requestId,
-    "Cache-Control": "no-store",
-  };
+  const base: Record<string, string> = { ...COMMON_HEADERS, "X-Request-Id": requestId };
   if (status === 204 || body === undefined) {
     return { isBase64Encoded: false, statusCode: status, headers: { ...base, ...headers }, body: "" };
   }

@@ -21,7 +21,7 @@ import {
   type Spec,
 } from "./handler.js";
 import { platformRequestId, readCappedBody, toEvent } from "./node.js";
-import { errorResponse } from "./response.js";
+import { COMMON_HEADERS, errorResponse } from "./response.js";
 
 export type WebHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
@@ -55,6 +55,7 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
         if (!started) {
           started = true;
           res.writeHead(200, {
+            ...COMMON_HEADERS,
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache, no-store",
             "X-Accel-Buffering": "no",

@@ -2,7 +2,7 @@
  * The GitHub workflows, read as data: GitHub runs them only after a push, so a forgotten
  * variable would otherwise surface as a function answering 503 in production.
  */
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";

@@ -80,6 +80,7 @@ describe("POST /api/chat/stream", () => {
     forbidInLogs("request id please");
     expect(ok.status).toBe(200);
     expect(ok.headers.get("x-request-id")).toBe("scf-web-8");
+    expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
     await ok.text();
   });
 

@@ -156,6 +156,9 @@ describe("POST /api/auth/wx-login", () => {
     const res = await login(loginEvent(body));
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res)).toEqual({ error: expect.any(String), code: "invalid_request" });
+    const said = String(bodyOf(res).error);
+    if (typeof body === "object") expect(said).toBe("code must be the string wx.login() returned (1–256 characters)");
+    else expect(said).toMatch(/JSON/);
     expect(wechat.calls.length).toBe(before);
     expect(await storedKeys(redis, prefix)).toEqual([]);
   });

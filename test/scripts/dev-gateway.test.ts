@@ -30,7 +30,7 @@ describe("local custom domain", () => {
     await wechat.close();
   });
 
-  it("routes every route to its function by path: a wrong method gets that function's 405, never a 404", async () => {
+  it("routes every route to its function by path: a wrong method gets that function's 405, never a 404; every answer is nosniff", async () => {
     for (const def of Object.values(functions)) {
       for (const name of def.routes) {
         const route = routes[name];
@@ -39,10 +39,12 @@ describe("local custom domain", () => {
         expect(res.status, `PUT ${path}`).toBe(405);
         expect(res.headers.get("allow"), path).toContain(route.method);
         expect(await res.json()).toMatchObject({ code: "method_not_allowed" });
+        expect(res.headers.get("x-content-type-options"), path).toBe("nosniff");
         // The right method reaches the function too: it answers with its request id.
         const right = await fetch(`${base}${path}`, { method: route.method });
         await right.arrayBuffer();
         expect(right.headers.get("x-request-id"), `${route.method} ${path}`).toBeTruthy();
+        expect(right.headers.get("x-content-type-options"), path).toBe("nosniff");
       }
     }
   });
