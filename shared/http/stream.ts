@@ -73,6 +73,18 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
       if (inv.limit) headers = limitHeaders(inv.limit);
       await action(ctx, stream);
     } catch (e) {
+      if (gone.signal.aborted) {
+        // The client hung up; whatever broke after that is a consequence, not a fault.
+        res.destroy();
+        // 499: "client closed request", as nginx logs it; never sent.
+        logOutcome(
+          inv,
+          started ? 200 : 499,
+          undefined,
+          started ? "closed during the stream" : "closed before the reply",
+        );
+        return;
+      }
       failure = asApiError(e);
       if (!started) {
         const out = errorResponse(failure, inv.line.requestId, inv.limit ? limitHeaders(inv.limit) : {});
