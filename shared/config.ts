@@ -91,6 +91,8 @@ export const ENV = {
   MESSAGE_MAX_CHARS: int(2000, 1, 20000),
   HISTORY_ENABLED: bool(true),
   DAILY_TOKEN_QUOTA: int(0, 0, 1_000_000_000),
+  // All users together per day (docs/quotas.md); 0 = off.
+  GLOBAL_DAILY_TOKEN_QUOTA: int(0, 0, 1_000_000_000_000),
   WX_MSG_SEC_CHECK: bool(false),
   WX_MSG_SEC_CHECK_FAIL_OPEN: bool(false),
   HISTORY_MAX_MESSAGES: int(100, 2, 10000),
@@ -120,7 +122,7 @@ export const GROUPS = {
   /** Only where OpenClaw is: the deep health check reaches it without holding its token. */
   openclawOrigin: ["OPENCLAW_BASE_URL"],
   conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
-  quota: ["DAILY_TOKEN_QUOTA"],
+  quota: ["DAILY_TOKEN_QUOTA", "GLOBAL_DAILY_TOKEN_QUOTA"],
   /** When WX_MSG_SEC_CHECK is on, the "wechat" group is required too (checked at use). */
   contentSecurity: ["WX_MSG_SEC_CHECK", "WX_MSG_SEC_CHECK_FAIL_OPEN"],
 } as const satisfies Record<string, readonly EnvName[]>;

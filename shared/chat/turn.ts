@@ -10,6 +10,7 @@ import type { ConfigOf } from "../config.js";
 import { historyPolicy } from "../conversations/policy.js";
 import { type Conversation, recordTurn, resolveConversation } from "../conversations/store.js";
 import { type ApiError, isApiError } from "../errors.js";
+import { GLOBAL_CAP_NOTE, touchGlobalQuota } from "../limit/global-quota.js";
 import { quotaHeaders } from "../limit/quota.js";
 import type { Logger } from "../log.js";
 import type { Answer } from "../openclaw/client.js";
@@ -67,6 +68,8 @@ export async function takeTurn(
   stopRenewing();
   const response: ChatResponse = { reply: answer.text, conversation_id: conversation.id, tokens_used: answer.tokens };
   let used = (quota?.used ?? 0) + answer.tokens;
+  // The global counter has its own slot: charged in a call sent beside the record.
+  const global = chargeGlobal(ctx, answer.tokens);
   try {
     const recorded = await withRedis(redis, () =>
       recordTurn(
@@ -87,6 +90,7 @@ export async function takeTurn(
     // The reply exists and was paid for: a failed write must not throw it away.
     log.warn("turn not recorded; reply returned anyway", { reason: (e as ApiError).operatorNote });
   }
+  await global;
   return { response, headers: quota ? quotaHeaders(quota.max, used) : {} };
 }
 
@@ -105,17 +109,37 @@ function reachedOpenClaw(e: unknown, progress: TurnProgress, signal: AbortSignal
 async function chargeCut(ctx: TurnContext, progress: TurnProgress, cause: string): Promise<void> {
   const { redis, mine, quota, claim, log } = ctx;
   const { tokens, estimated } = cutTurnTokens(ctx.body.message, progress);
-  if (!quota && !claim) return;
+  const global = chargeGlobal(ctx, tokens);
+  let charged = true;
+  if (quota || claim) {
+    try {
+      await withRedis(redis, () =>
+        chargeCutTurn(redis, mine, {
+          tokens,
+          quota: quota ? { key: quota.key, ttlMs: quota.resetMs + 3_600_000 } : undefined,
+          claim,
+        }),
+      );
+    } catch (e) {
+      charged = false;
+      log.warn("cut turn not charged", { cause, tokens, reason: (e as ApiError).operatorNote });
+    }
+  }
+  await global;
+  if (charged && (quota || ctx.globalQuota)) log.info("cut turn charged", { cause, tokens, estimated });
+}
+
+/**
+ * Adds the turn's tokens to the global daily counter, when that cap is on; the call that takes
+ * it over the cap first (across every instance) writes the operator's one line of the day.
+ */
+async function chargeGlobal(ctx: TurnContext, tokens: number): Promise<void> {
+  const { redis, keys, globalQuota, log } = ctx;
+  if (!globalQuota || tokens <= 0) return;
   try {
-    await withRedis(redis, () =>
-      chargeCutTurn(redis, mine, {
-        tokens,
-        quota: quota ? { key: quota.key, ttlMs: quota.resetMs + 3_600_000 } : undefined,
-        claim,
-      }),
-    );
-    if (quota) log.info("cut turn charged", { cause, tokens, estimated });
+    const state = await withRedis(redis, () => touchGlobalQuota(redis, keys, globalQuota, tokens));
+    if (state.first) log.error(GLOBAL_CAP_NOTE, { used: state.used, max: globalQuota.max });
   } catch (e) {
-    log.warn("cut turn not charged", { cause, tokens, reason: (e as ApiError).operatorNote });
+    log.warn("global token counter not charged", { tokens, reason: (e as ApiError).operatorNote });
   }
 }

@@ -13,6 +13,7 @@ import { startWechatStandin, type WechatStandin } from "../../scripts/standins/w
 import { estimateTokens } from "../../shared/limit/estimate.js";
 import { quotaWindow } from "../../shared/limit/quota.js";
 import type { RedisClient } from "../../shared/redis/client.js";
+import { redisKeys } from "../../shared/redis/keys.js";
 import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { type CapturedLogs, captureLogs } from "../support/logs.js";
@@ -146,7 +147,8 @@ describe("a stream closed before done", () => {
     expect(logs.lines.filter((l) => l.level === "error")).toEqual([]);
   });
 
-  it("is charged the upstream's usage when it arrived before the hang-up", async () => {
+  it("is charged the upstream's usage when it arrived before the hang-up, to the global counter too", async () => {
+    setEnv({ GLOBAL_DAILY_TOKEN_QUOTA: "1000000" });
     const token = await loginAs("cut-usage");
     const message = "All of the reply, and its usage, then no end";
     const reply = standinReply(message, 1);
@@ -157,6 +159,7 @@ describe("a stream closed before done", () => {
     });
     // The stand-in's usage: a quarter token per character of prompt and reply, rounded up each.
     expect(await quotaCounter(token)).toBe(Math.ceil(message.length / 4) + Math.ceil(reply.length / 4));
+    expect(await redis.get(redisKeys(prefix).globalQuota(quotaWindow().day))).toBe(String(await quotaCounter(token)));
     expect(logs.lines.find((l) => l.msg === "cut turn charged")).toMatchObject({ estimated: false });
   });
 

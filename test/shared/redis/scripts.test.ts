@@ -13,6 +13,7 @@ import {
   recordTurn,
   retryFieldsOf,
 } from "../../../shared/conversations/store.js";
+import { touchGlobalQuota } from "../../../shared/limit/global-quota.js";
 import { hitLimit } from "../../../shared/limit/limiter.js";
 import { type RedisKeys, redisKeys, type UserKeys } from "../../../shared/redis/keys.js";
 import { deleteIfEquals } from "../../../shared/wechat/access-token.js";
@@ -314,5 +315,21 @@ describe("charge-cut-turn", () => {
     // Without a quota nothing is counted.
     expect(await chargeCutTurn(redis, u.mine, { tokens: 9 })).toEqual({ quotaUsed: 0, released: false });
     expect(await redis.get(quota.key)).toBe("12");
+  });
+});
+
+describe("global-quota", () => {
+  it("reads and charges the day's total, and reports the first call to find the cap reached, once", async () => {
+    const quota = { max: 10, day: "20261202", resetMs: 60_000 };
+    expect(await touchGlobalQuota(redis, keys, quota, 0)).toEqual({ used: 0, reached: false, first: false });
+    expect(await redis.exists(keys.globalQuota(quota.day))).toBe(0);
+    expect(await touchGlobalQuota(redis, keys, quota, 6)).toEqual({ used: 6, reached: false, first: false });
+    const crossing = await Promise.all([4, 4, 4].map((t) => touchGlobalQuota(redis, keys, quota, t)));
+    expect(crossing.filter((c) => c.first)).toHaveLength(1);
+    expect(await touchGlobalQuota(redis, keys, quota, 0)).toEqual({ used: 18, reached: true, first: false });
+    for (const key of [keys.globalQuota(quota.day), keys.globalQuotaReached(quota.day)]) {
+      expect(await redis.pttl(key)).toBeGreaterThan(3_600_000);
+      expect(await redis.pttl(key)).toBeLessThanOrEqual(3_660_000);
+    }
   });
 });
