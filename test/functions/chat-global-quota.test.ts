@@ -75,7 +75,8 @@ describe("global daily token cap", () => {
     await chatOk(token, { message: "spend a little" });
     logs.clear();
     setEnv({ GLOBAL_DAILY_TOKEN_QUOTA: "1" });
-    for (let i = 0; i < 3; i++) expect((await postChat(token, { message: "over the lowered cap" })).statusCode).toBe(429);
+    for (let i = 0; i < 3; i++)
+      expect((await postChat(token, { message: "over the lowered cap" })).statusCode).toBe(429);
     expect(capLines()).toEqual([expect.objectContaining({ level: "error", status: 429 })]);
   });
 
