@@ -5,7 +5,6 @@
  * starts keep their status and `{error, code}` body; after it, an error is an `error` event.
  */
 import type http from "node:http";
-import type { Group } from "../config.js";
 import type { ApiError } from "../errors.js";
 import { limitHeaders } from "../limit/headers.js";
 import type { RouteName } from "../routes.js";
@@ -13,7 +12,7 @@ import { readRequestLine } from "./event.js";
 import {
   admit,
   asApiError,
-  type BodyOf,
+  assertGuardDeclared,
   beginInvocation,
   type Context,
   logOutcome,
@@ -31,11 +30,12 @@ export interface EventStream {
   readonly started: boolean;
 }
 
-export function serveStream<N extends RouteName, G extends Group, X = unknown>(
+export function serveStream<N extends RouteName, X = unknown>(
   name: N,
-  spec: Spec<BodyOf<N>, G, X>,
-  action: (ctx: Context<N, G, X>, stream: EventStream) => Promise<void>,
+  spec: Spec<NoInfer<N>, X>,
+  action: (ctx: Context<N, X>, stream: EventStream) => Promise<void>,
 ): WebHandler {
+  assertGuardDeclared(name, spec);
   return async function request_handler(req, res) {
     const body = await readCappedBody(req);
     const inv = beginInvocation(readRequestLine(toEvent(req, body), platformRequestId(req)));
