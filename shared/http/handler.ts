@@ -166,8 +166,11 @@ export function asApiError(e: unknown): ApiError {
     : new ApiError("internal", "Internal error; it has been logged.", { operatorNote: "unexpected error", cause: e });
 }
 
-/** The one outcome line per invocation (plus the operator's note when there is one). */
-export function logOutcome(inv: Invocation, status: number, failure?: ApiError): void {
+/**
+ * The one outcome line per invocation (plus the operator's note when there is one). `hangUp`
+ * says why the client went away before the end: an info line, not an error of ours.
+ */
+export function logOutcome(inv: Invocation, status: number, failure?: ApiError, hangUp?: string): void {
   const outcome = {
     method: inv.line.method,
     path: inv.line.path,
@@ -176,7 +179,9 @@ export function logOutcome(inv: Invocation, status: number, failure?: ApiError):
     latencyMs: Math.round((performance.now() - inv.started) * 100) / 100,
     user: inv.userId ? userRef(inv.userId) : undefined,
   };
-  if (failure?.operatorNote) {
+  if (hangUp) {
+    inv.log.info("client hung up", { ...outcome, reason: hangUp });
+  } else if (failure?.operatorNote) {
     const cause = failure.code === "internal" ? describeError(failure.cause) : {};
     inv.log.write(failure.logLevel, failure.operatorNote, { ...outcome, ...cause });
   } else {
