@@ -42,10 +42,12 @@ import { machineNotes } from "./machine.js";
 import { type CommandCount, commandCounter } from "./redis-stats.js";
 import { call } from "./rpc.js";
 import { fmt, kb, mb, median, quantile } from "./stats.js";
+import { measureWebPath, type PathSummary, startServer } from "./web-path.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TARGETS = {
   ratio: 1.15,
+  webCpuRatio: 1.3,
   chatRoundTrips: 2,
   bundleBytes: { health: 50 * 1024, other: 250 * 1024 },
   loadMs: 25,
@@ -124,6 +126,32 @@ async function main(): Promise<void> {
     const upstreamMs = median(hot.upstream);
     const ratio = ours.median / bare.median;
     const pairRatios = ours.blockMedians.map((m, i) => m / (bare.blockMedians[i] ?? Number.NaN));
+
+    progress("web path: HTTP into the chat Web function vs a bare node:http server, interleaved");
+    const webOut = mkdtempSync(path.join(tmpdir(), "wxclaw-bench-web-"));
+    const chatServer = (await buildFunction("chat", webOut, "web")).file;
+    const bareServer = await bareServerBundle(webOut);
+    const session = await call<{ token: string; conversationId: string }>(worker, { op: "sessions", n: 0 });
+    const oursProcess = await startServer(chatServer, env);
+    const bareProcess = await startServer(bareServer, env);
+    let webPath: { ours: PathSummary; bare: PathSummary };
+    try {
+      webPath = await measureWebPath({
+        ours: oursProcess,
+        bare: bareProcess,
+        input: {
+          token: session.token,
+          conversationId: session.conversationId,
+          message: "How long is a piece of string?",
+        },
+        rounds: HOT_ROUNDS,
+        perBlock: HOT_PER_BLOCK,
+        warmup: HOT_WARMUP,
+      });
+    } finally {
+      oursProcess.stop();
+      bareProcess.stop();
+    }
 
     progress("Redis commands per request");
     const counter = await commandCounter(redis.url);
@@ -204,6 +232,7 @@ async function main(): Promise<void> {
 
     const report = render({
       notes,
+      webPath,
       ours,
       bare,
       upstreamMs,
@@ -222,6 +251,24 @@ async function main(): Promise<void> {
     await Promise.all([wechat.close(), openclaw.close()]);
     await redis.stop();
   }
+}
+
+/** The bare baseline's HTTP server (bench/bare-server.ts), bundled as a function is. */
+async function bareServerBundle(outRoot: string): Promise<string> {
+  const outfile = path.join(outRoot, "bare-server", "server.js");
+  await build({
+    entryPoints: [path.join(HERE, "bare-server.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  writeFileSync(path.join(outRoot, "bare-server", "package.json"), '{ "type": "commonjs" }\n');
+  return outfile;
 }
 
 /** Name of the reference row: the Redis client alone, bundled the same way, to show its share. */
@@ -248,6 +295,7 @@ type Summary = ReturnType<typeof summarise>;
 
 interface ReportInput {
   notes: ReturnType<typeof machineNotes>;
+  webPath: { ours: PathSummary; bare: PathSummary };
   ours: Summary;
   bare: Summary;
   upstreamMs: number;
@@ -336,6 +384,29 @@ function analysis(r: ReportInput): string[] {
   return L;
 }
 
+function webPathSection(w: { ours: PathSummary; bare: PathSummary }): string[] {
+  const ratio = w.ours.cpuPerRequest / w.bare.cpuPerRequest;
+  const pairs = w.ours.blockCpu.map((c, i) => c / (w.bare.blockCpu[i] ?? Number.NaN));
+  return [
+    "## Chat over HTTP: the chat Web function vs a bare node:http server",
+    "",
+    "The real serving path: `POST /api/chat` over a kept-alive HTTP connection, one request at a time, into the " +
+      "built chat Web function (`server.js`, shared/http/web-server.ts) in its own process, and likewise into a " +
+      "bare node:http server doing the baseline's turn (bench/bare-server.ts, bundled the same way). CPU time is the " +
+      "server process's own (all threads, from process.cpuUsage() inside it), so the client's work is not counted. " +
+      `${HOT_ROUNDS} interleaved rounds (ABAB…) of ${HOT_PER_BLOCK} requests, after ${HOT_WARMUP} warm-up requests per side.`,
+    "",
+    "| | server CPU per chat (median of rounds) | median latency | p90 |",
+    "|---|---:|---:|---:|",
+    `| chat Web function | ${fmt(w.ours.cpuPerRequest, 3)} ms | ${fmt(w.ours.medianMs, 3)} ms | ${fmt(w.ours.p90Ms, 3)} ms |`,
+    `| bare node:http baseline | ${fmt(w.bare.cpuPerRequest, 3)} ms | ${fmt(w.bare.medianMs, 3)} ms | ${fmt(w.bare.p90Ms, 3)} ms |`,
+    "",
+    `**CPU ratio ${fmt(ratio, 3)}×** the baseline's (target ≤ ${TARGETS.webCpuRatio}×: ${verdict(ratio <= TARGETS.webCpuRatio)}); ` +
+      `per-round ratios ${fmt(Math.min(...pairs), 3)}–${fmt(Math.max(...pairs), 3)} (median ${fmt(median(pairs), 3)}). ` +
+      `Latency ratio ${fmt(w.ours.medianMs / w.bare.medianMs, 3)}×.`,
+  ];
+}
+
 function render(r: ReportInput): string {
   const L: string[] = [];
   const n = r.notes;
@@ -376,6 +447,8 @@ function render(r: ReportInput): string {
       `${fmt(r.ours.cpuPerRequest / r.bare.cpuPerRequest, 2)}× the baseline's.`,
     "",
   );
+
+  L.push(...webPathSection(r.webPath), "");
 
   L.push("## Redis commands per request", "");
   L.push(
