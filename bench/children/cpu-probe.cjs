@@ -2,7 +2,7 @@
 // each IPC "probe" with the process's own CPU time (all threads, µs) and memory high-water mark.
 // It does nothing between probes, so the server runs as it would alone.
 process.on("message", (msg) => {
-  if (!msg || msg.op !== "probe") return;
+  if (msg?.op !== "probe") return;
   const cpu = process.cpuUsage();
   process.send({
     id: msg.id,
