@@ -4,7 +4,7 @@
  * the bare baseline in interleaved blocks (ABAB…), after warming up both.
  */
 import { createRequire } from "node:module";
-import { apiEvent } from "../test/support/events.js";
+import { urlEvent } from "../test/support/events.js";
 import { bareChat } from "./baseline.js";
 import { type RpcRequest, serveRpc } from "./rpc.js";
 
@@ -19,7 +19,7 @@ let conversationId = "";
 let seq = 0;
 
 const chatEvent = (conversation: string | null, retryId?: string) =>
-  apiEvent({
+  urlEvent({
     method: "POST",
     path: "/api/chat",
     headers: { "x-wx-session": token },
@@ -32,7 +32,7 @@ async function expectStatus(res: Response, status: number, what: string) {
 
 async function doLogin(): Promise<string> {
   const res = await login(
-    apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `bench:${process.pid}-${++seq}` } }),
+    urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `bench:${process.pid}-${++seq}` } }),
   );
   await expectStatus(res, 200, "login");
   return String((JSON.parse(res.body) as { sessionKey: string }).sessionKey);

@@ -64,12 +64,16 @@ export function memoryClassFor(peakRss: number): number | undefined {
   return MEMORY_CLASSES_MB.find((mb) => peakRss * (1 + MARGIN) <= mb * 1024 * 1024);
 }
 
+const allServed = (p: MemoryPoint) => Object.keys(p.statuses).every((code) => code === "200");
+
 /**
- * The default concurrency and memory class: the highest level measured whose peak fits 128 MB
- * with the margin (the class every function deploys with today), else the class the highest
- * level needs. Cost per busy second is memory ÷ concurrency, so a fuller 128 MB instance wins.
+ * The default concurrency and memory class: the highest level measured that answered every turn
+ * and whose peak fits 128 MB with the margin (the class every function deploys with today), else
+ * the class the highest such level needs. Cost per busy second is memory ÷ concurrency, so a
+ * fuller 128 MB instance wins.
  */
-export function chooseSetting(points: MemoryPoint[]): { concurrency: number; memoryMB: number } {
+export function chooseSetting(all: MemoryPoint[]): { concurrency: number; memoryMB: number } {
+  const points = all.filter(allServed);
   const fits128 = points.filter((p) => (memoryClassFor(p.peakRss) ?? Number.POSITIVE_INFINITY) <= 128);
   const best = fits128.at(-1);
   if (best) return { concurrency: best.inFlight, memoryMB: 128 };

@@ -44,7 +44,7 @@ import { buildFunction, functionNames, ROOT } from "../scripts/build.js";
 import { findRedisServer, RedisServer } from "../scripts/redis-server.js";
 import { startOpenClawStandin } from "../scripts/standins/openclaw.js";
 import { startWechatStandin } from "../scripts/standins/wechat.js";
-import { apiEvent } from "../test/support/events.js";
+import { urlEvent } from "../test/support/events.js";
 import { simulate } from "./cost-model.js";
 import { bareNode, type MemoryVariant, measureLoads, type ServeResult, serve } from "./functions.js";
 import { machineNotes } from "./machine.js";
@@ -218,17 +218,17 @@ async function main(): Promise<void> {
       conversationId: string;
     }>(worker, { op: "sessions", n: SERVE_REQUESTS });
     const workloads: Record<string, { what: string; templates: unknown[] }> = {
-      health: { what: "health checks", templates: [apiEvent({ path: "/api/health" })] },
+      health: { what: "health checks", templates: [urlEvent({ path: "/api/health" })] },
       login: {
         what: "logins",
         templates: [
-          { ...apiEvent({ method: "POST", path: "/api/auth/wx-login", body: {} }), perRequest: "login-code" },
+          { ...urlEvent({ method: "POST", path: "/api/auth/wx-login", body: {} }), perRequest: "login-code" },
         ],
       },
       chat: {
         what: "chats",
         templates: [
-          apiEvent({
+          urlEvent({
             method: "POST",
             path: "/api/chat",
             headers: { "x-wx-session": token },
@@ -239,7 +239,7 @@ async function main(): Promise<void> {
       logout: {
         what: "logouts",
         templates: tokens.map((t) =>
-          apiEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": t } }),
+          urlEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": t } }),
         ),
       },
     };
@@ -479,8 +479,9 @@ function memorySection(points: MemoryPoint[], node: string): string[] {
   }
   L.push(
     "",
-    `**Chosen default: concurrency ${chosen.concurrency} at ${chosen.memoryMB} MB** (the highest level measured that fits ` +
-      `${chosen.memoryMB} MB with ${MARGIN * 100}% margin; a fuller instance of the same class bills less per chat).`,
+    `**Chosen default: concurrency ${chosen.concurrency} at ${chosen.memoryMB} MB** (the highest level measured that ` +
+      `answered every turn and fits ${chosen.memoryMB} MB with ${MARGIN * 100}% margin; a fuller instance of the same ` +
+      "class bills less per chat).",
   );
   return L;
 }

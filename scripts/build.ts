@@ -1,6 +1,8 @@
 /**
- * Bundles each function in functions/ alone into dist/<name>/index.js: CommonJS for node18,
- * minified, self-contained. Prints a size table and fails when a bundle passes its budget.
+ * Bundles each function of shared/functions.ts alone into dist/<name>/ (index.js for an event
+ * function, server.js + scf_bootstrap for a Web function): CommonJS for node18, minified,
+ * self-contained. Writes dist/routes.json, the manifest the dev server, the deployment and
+ * black-box tests read. Prints a size table and fails when a bundle passes its budget.
  * Functions that can read a secret from Tencent Cloud SSM also get dist/<name>/ssm.js, the SDK
  * bundled apart and required only when configured (shared/secrets).
  */
@@ -8,8 +10,9 @@ import { chmodSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } fr
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
-import { type RouteDef, routes } from "../shared/routes.js";
+import { FUNCTION_NAMES, type FunctionName, functions, isFunctionName } from "../shared/functions.js";
 import { BUNDLE_BUDGET_BYTES, DEFAULT_BUDGET_BYTES } from "./budgets.js";
+import { MANIFEST_FILE, manifest } from "./manifest.js";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DIST = path.join(ROOT, "dist");
@@ -77,13 +80,19 @@ export PORT="\${PORT:-9000}"
 exec "$NODE" server.js
 `;
 
-export const isWebFunction = (name: string): boolean => (routes as Record<string, RouteDef>)[name]?.kind === "web";
+export const isWebFunction = (name: string): boolean => isFunctionName(name) && functions[name].kind === "web";
 
-export function functionNames(): string[] {
+/** The functions to build: every one in the table, each of which must have its folder. */
+export function functionNames(): FunctionName[] {
   const dir = path.join(ROOT, "functions");
-  return readdirSync(dir)
-    .filter((n) => statSync(path.join(dir, n, "index.ts"), { throwIfNoEntry: false })?.isFile())
-    .sort();
+  const folders = readdirSync(dir).filter((n) => statSync(path.join(dir, n)).isDirectory());
+  const strays = folders.filter((n) => !isFunctionName(n));
+  if (strays.length > 0)
+    throw new Error(`functions/ has folders that shared/functions.ts does not name: ${strays.join(", ")}`);
+  const missing = FUNCTION_NAMES.filter((n) => !folders.includes(n));
+  if (missing.length > 0)
+    throw new Error(`shared/functions.ts names functions without a folder: ${missing.join(", ")}`);
+  return [...FUNCTION_NAMES].sort();
 }
 
 /**
@@ -140,8 +149,10 @@ export async function buildFunction(
   };
 }
 
-export async function buildAll(): Promise<BundleReport[]> {
-  return Promise.all(functionNames().map((n) => buildFunction(n)));
+export async function buildAll(outRoot = DIST): Promise<BundleReport[]> {
+  const reports = await Promise.all(functionNames().map((n) => buildFunction(n, outRoot)));
+  writeFileSync(path.join(outRoot, MANIFEST_FILE), `${JSON.stringify(manifest(), null, 2)}\n`);
+  return reports;
 }
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`;

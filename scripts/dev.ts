@@ -4,11 +4,14 @@
  * - WeChat: the real API when WX_APPID and WX_SECRET are set, else the local stand-in.
  * - OpenClaw: OPENCLAW_BASE_URL when set, else the local stand-in.
  * This process owns those and outlives the API process, which restarts on every source change
- * (so sessions survive a reload); Ctrl-C stops everything it started.
+ * (so sessions survive a reload). It stops everything it started on SIGINT or SIGTERM (npm
+ * forwards both to it: the npm script `exec`s it), and on its own if npm itself disappears.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { createRequire } from "node:module";
+import net from "node:net";
+import os from "node:os";
 import path from "node:path";
 import { ROOT } from "./build.js";
 import { RedisServer } from "./redis-server.js";
@@ -16,9 +19,60 @@ import { startOpenClawStandin } from "./standins/openclaw.js";
 import { startWechatStandin } from "./standins/wechat.js";
 
 const port = Number(process.env.PORT ?? 3000);
-const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port) };
+const host = process.env.HOST || "127.0.0.1";
+const env: NodeJS.ProcessEnv = { ...process.env, PORT: String(port), HOST: host };
 const cleanups: Array<() => Promise<void>> = [];
 const banner = (lines: string[]) => console.log(`\n${lines.map((l) => `  ${l}`).join("\n")}\n`);
+let api: ChildProcess | undefined;
+
+let stopping = false;
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  await stopApi();
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
+  process.exit(code);
+}
+
+/** The API runs in its own process group (tsx watch and its node child): the group goes at once. */
+async function stopApi(): Promise<void> {
+  const child = api;
+  if (!child?.pid || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((r) => child.once("exit", r));
+  const signalGroup = (sig: NodeJS.Signals) => {
+    try {
+      process.kill(-(child.pid as number), sig);
+    } catch {
+      // Already gone.
+    }
+  };
+  signalGroup("SIGTERM");
+  await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
+  signalGroup("SIGKILL");
+}
+
+process.on("SIGINT", () => void stop(0));
+process.on("SIGTERM", () => void stop(0));
+process.on("SIGHUP", () => void stop(0));
+// npm killed outright (or a terminal closed) leaves this process re-parented: stop then too.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop(0);
+}, 500).unref();
+
+/** Fails fast, before anything starts, when the port is taken. */
+async function portIsFree(): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = net.createServer();
+    probe.once("error", () => resolve(false));
+    probe.listen(port, host, () => probe.close(() => resolve(true)));
+  });
+}
+
+if (!(await portIsFree())) {
+  console.error(`[dev] Port ${port} on ${host} is in use: set PORT to a free one, e.g. PORT=${port + 1} npm run dev`);
+  process.exit(1);
+}
 
 if (!env.REDIS_URL) {
   try {
@@ -62,6 +116,39 @@ if (!env.OPENCLAW_BASE_URL) {
   console.log("[dev] OpenClaw: OPENCLAW_BASE_URL from the environment");
 }
 
+const watch = process.env.DEV_NO_WATCH ? [] : ["watch", "--clear-screen=false", "--include", "shared/**/*.ts"];
+const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
+api = spawn(process.execPath, [tsxCli, ...watch, path.join("scripts", "dev", "serve.ts")], {
+  cwd: ROOT,
+  env,
+  stdio: "inherit",
+  detached: true,
+});
+api.on("exit", (code) => void stop(code ?? 1));
+
+/** Resolves once the API answers its health route; the first answer is when the banner shows. */
+async function listening(): Promise<boolean> {
+  const local = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host;
+  for (let i = 0; i < 600; i++) {
+    if (stopping) return false;
+    try {
+      const res = await fetch(`http://${local.includes(":") ? `[${local}]` : local}:${port}/api/health`);
+      if (res.ok) return true;
+    } catch {
+      // Not yet.
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return false;
+}
+
+if (!(await listening())) {
+  if (!stopping) console.error("[dev] The API did not come up within a minute; stopping.");
+  await stop(1);
+  // A stop already under way (a signal, the API exiting) ends the process itself.
+  await new Promise(() => {});
+}
+
 const base = `http://127.0.0.1:${port}`;
 const json = "-H 'content-type: application/json'";
 banner([
@@ -74,27 +161,15 @@ banner([
   `OpenAPI: ${base}/api/openapi.json`,
 ]);
 
-const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
-const watch = process.env.DEV_NO_WATCH ? [] : ["watch", "--clear-screen=false", "--include", "shared/**/*.ts"];
-const api: ChildProcess = spawn(process.execPath, [tsxCli, ...watch, path.join("scripts", "dev", "serve.ts")], {
-  cwd: ROOT,
-  env,
-  stdio: "inherit",
-});
-
-let stopping = false;
-async function stop(code: number): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  if (api.exitCode === null) {
-    const exited = new Promise((r) => api.once("exit", r));
-    api.kill("SIGTERM");
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))]);
-    if (api.exitCode === null) api.kill("SIGKILL");
-  }
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => {});
-  process.exit(code);
+if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
+  const lan = Object.values(os.networkInterfaces())
+    .flat()
+    .filter((a) => a && a.family === "IPv4" && !a.internal)
+    .map((a) => `http://${a?.address}:${port}`);
+  banner([
+    `!!! HOST=${host}: the API answers beyond this machine, for a phone preview.`,
+    "!!! Anyone who can reach this address can use it, and the stand-ins log anyone in.",
+    `!!! Reachable at: ${lan.join(", ") || "(no external IPv4 address found)"}`,
+    "!!! Unset HOST when you are done.",
+  ]);
 }
-process.on("SIGINT", () => void stop(0));
-process.on("SIGTERM", () => void stop(0));
-api.on("exit", (code) => void stop(code ?? 0));

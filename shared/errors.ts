@@ -40,6 +40,8 @@ export interface ApiErrorOptions {
   operatorNote?: string;
   /** Level of the outcome log line; defaults by status (4xx info, 5xx error). */
   logLevel?: LogLevel;
+  /** Fields the error body carries beside `error` and `code` (a failed deep check's report). */
+  body?: Record<string, unknown>;
   cause?: unknown;
 }
 
@@ -50,6 +52,7 @@ export class ApiError extends Error {
   readonly headers: Record<string, string>;
   readonly operatorNote?: string;
   readonly logLevel: LogLevel;
+  readonly body?: Record<string, unknown>;
 
   constructor(code: ErrorCode, message: string, options: ApiErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
@@ -60,6 +63,7 @@ export class ApiError extends Error {
     this.headers = options.headers ?? {};
     this.operatorNote = options.operatorNote;
     this.logLevel = options.logLevel ?? (this.status >= 500 ? "error" : "info");
+    this.body = options.body;
   }
 }
 

@@ -1,7 +1,8 @@
 /**
- * The one route table. Each entry is one SCF function (its folder under functions/) behind one
- * API Gateway path and method. The dev server, serverless.yml's test and the OpenAPI
- * generator all read it; no path is written anywhere else.
+ * The one route table: a path and method each, with what the route takes and answers. Which SCF
+ * function serves a route is in shared/functions.ts; the custom domain's path rules, the dev
+ * server, the manifest (dist/routes.json), the deployment and the OpenAPI generator all read
+ * these two tables, and no path is written anywhere else.
  */
 import type * as z from "zod/mini";
 import type { ErrorCode } from "./errors.js";
@@ -24,11 +25,10 @@ export interface RouteDef {
   limit?: "login" | "chat";
   /** Error codes this route can answer with, for the OpenAPI document. */
   errors: readonly ErrorCode[];
-  /**
-   * `web`: an SCF Web function (a Node HTTP server started by `scf_bootstrap`), for routes that
-   * stream; otherwise an event function exporting `main_handler`.
-   */
-  kind?: "event" | "web";
+  /** Query parameters it reads, with what each does. */
+  query?: Readonly<Record<string, string>>;
+  /** Answered as server-sent events rather than one JSON body. */
+  stream?: true;
 }
 
 const always: ErrorCode[] = ["not_found", "method_not_allowed", "internal"];
@@ -51,11 +51,14 @@ export const routes = {
   health: {
     method: "GET",
     path: "/api/health",
-    summary: "Liveness probe",
+    summary: "Liveness probe; with `deep=1`, also whether Redis and OpenClaw answer",
+    query: {
+      deep: "`1`: also reach Redis (PING) and OpenClaw (HTTP), each within 2 s; 503 `unavailable` with `checks` when one fails",
+    },
     response: s.HealthResponse,
     status: 200,
     auth: "none",
-    errors: [...always],
+    errors: [...always, "unavailable"],
   },
   login: {
     method: "POST",
@@ -105,7 +108,7 @@ export const routes = {
     status: 200,
     auth: "session",
     limit: "chat",
-    kind: "web",
+    stream: true,
     errors: chatErrors,
   },
   conversations: {
@@ -152,11 +155,6 @@ function matches(template: string, path: string): boolean {
   const a = template.split("/");
   const b = path.split("/");
   return a.length === b.length && a.every((seg, i) => (seg.startsWith("{") ? b[i] !== "" : seg === b[i]));
-}
-
-/** Routes whose path matches, whatever their method. */
-export function routesForPath(path: string): RouteName[] {
-  return ROUTE_NAMES.filter((name) => matches(routes[name].path, path));
 }
 
 export function pathMatches(route: RouteDef, path: string): boolean {

@@ -6,15 +6,38 @@
 import * as z from "zod/mini";
 import { ERROR_CODES } from "./errors.js";
 
-const nonBlank = (what: string) => z.string().check(z.refine((s) => s.trim() !== "", `${what} must not be empty`));
+/**
+ * The sentence a client sees when a field is wrong in any way: missing, of the wrong type, blank or
+ * too long, so it learns what is expected in one go. `{NAME}` stands for the value of the
+ * configuration variable NAME (filled in by shared/http/body.ts).
+ */
+export const FIELD_RULES = {
+  code: "code must be the string wx.login() returned (1–256 characters)",
+  message: "message must be text of 1–{MESSAGE_MAX_CHARS} code points, not only spaces (MESSAGE_MAX_CHARS)",
+  conversation_id: "conversation_id must be the id of one of your conversations, or null to start a new one",
+  client_msg_id: "client_msg_id, when given, must be a string of 1–64 characters",
+} as const;
+
+const nonBlank = (rule: string) => z.string({ error: rule }).check(z.refine((s) => s.trim() !== "", { error: rule }));
+
+const DependencyCheck = z.object({
+  ok: z.boolean(),
+  latencyMs: z.number(),
+  problem: z.optional(z.string()),
+});
 
 export const HealthResponse = z.object({
   status: z.literal("ok"),
   timestamp: z.number(),
+  /** With `?deep=1`: Redis and OpenClaw, each reached within a short deadline. */
+  checks: z.optional(z.object({ redis: DependencyCheck, openclaw: DependencyCheck })),
 });
 
 export const LoginRequest = z.object({
-  code: nonBlank("code").check(z.maxLength(256), z.describe("the code from wx.login(); works once")),
+  code: nonBlank(FIELD_RULES.code).check(
+    z.maxLength(256, { error: FIELD_RULES.code }),
+    z.describe("the code from wx.login(); works once"),
+  ),
 });
 
 export const LoginResponse = z.object({
@@ -23,25 +46,25 @@ export const LoginResponse = z.object({
 });
 
 export const ChatRequest = z.object({
-  message: nonBlank("message").check(
+  message: nonBlank(FIELD_RULES.message).check(
     z.describe("not blank; at most MESSAGE_MAX_CHARS (default 2000) Unicode code points"),
   ),
   conversation_id: z.optional(
     z.nullable(
       z
-        .string()
+        .string({ error: FIELD_RULES.conversation_id })
         .check(
-          z.minLength(1, "conversation_id must not be empty"),
+          z.minLength(1, { error: FIELD_RULES.conversation_id }),
           z.describe("a conversation of the caller's; null or absent starts a new one"),
         ),
     ),
   ),
   client_msg_id: z.optional(
     z
-      .string()
+      .string({ error: FIELD_RULES.client_msg_id })
       .check(
-        z.minLength(1, "client_msg_id must not be empty"),
-        z.maxLength(64, "client_msg_id: at most 64 characters"),
+        z.minLength(1, { error: FIELD_RULES.client_msg_id }),
+        z.maxLength(64, { error: FIELD_RULES.client_msg_id }),
         z.describe(
           "optional retry id: the same id with the same message within 10 minutes returns the first reply again",
         ),

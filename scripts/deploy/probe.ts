@@ -13,7 +13,8 @@ import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { build } from "esbuild";
 import { ENV, type EnvName, GROUPS, type Group } from "../../shared/config.js";
-import { type RouteDef, type RouteName, routes } from "../../shared/routes.js";
+import { functions, isFunctionName } from "../../shared/functions.js";
+import { type RouteDef, routes } from "../../shared/routes.js";
 import { ROOT } from "../build.js";
 
 /** An event function's `main_handler`, or a Web function's Node `request_handler(req, res)`. */
@@ -29,10 +30,9 @@ export function probeEvent(route: RouteDef) {
   return {
     httpMethod: route.method,
     path,
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", "x-scf-remote-addr": "192.0.2.1" },
     body: "{}",
-    isBase64Encoded: false,
-    requestContext: { path: route.path, httpMethod: route.method, requestId: "deploy-probe", sourceIp: "192.0.2.1" },
+    queryString: {},
   };
 }
 
@@ -68,11 +68,10 @@ export async function invoke(entry: Entry, route: RouteDef): Promise<void> {
   else await viaLoopback(entry.request_handler, route);
 }
 
-/** The contract variables `name` reads while handling one request, sorted. */
+/** The contract variables function `name` reads while handling one request to each of its routes, sorted. */
 export async function variablesRead(name: string): Promise<EnvName[]> {
-  if (!Object.hasOwn(routes, name)) throw new Error(`functions/${name} has no route named "${name}"`);
+  if (!isFunctionName(name)) throw new Error(`functions/${name} is not in shared/functions.ts`);
   const entry = await loadEntry(name);
-  const route: RouteDef = routes[name as RouteName];
   const read = new Set<string>();
   const recording = new Proxy({} as NodeJS.ProcessEnv, {
     get(_target, key) {
@@ -83,7 +82,7 @@ export async function variablesRead(name: string): Promise<EnvName[]> {
   const real = process.env;
   process.env = recording;
   try {
-    await invoke(entry, route);
+    for (const route of functions[name].routes) await invoke(entry, routes[route]);
   } finally {
     process.env = real;
   }

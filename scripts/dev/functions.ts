@@ -1,20 +1,26 @@
-/** Loads every function's handler from source, keyed by its route. */
+/** Loads every function's handler from source, keyed by function name (shared/functions.ts). */
+
+import { type FunctionName, functions } from "../../shared/functions.js";
 import type { MainHandler } from "../../shared/http/handler.js";
 import type { WebHandler } from "../../shared/http/stream.js";
-import { ROUTE_NAMES } from "../../shared/routes.js";
-import { functionNames, isWebFunction } from "../build.js";
-import type { Handlers } from "./gateway.js";
+import { functionNames } from "../build.js";
+
+export type LoadedFunction = { kind: "event"; handler: MainHandler } | { kind: "web"; handler: WebHandler };
+export type Handlers = Partial<Record<FunctionName, LoadedFunction>>;
 
 export async function loadHandlers(): Promise<Handlers> {
-  const present = new Set(functionNames());
   const handlers: Handlers = {};
-  for (const name of ROUTE_NAMES) {
-    if (!present.has(name)) continue;
-    const mod = (await import(`../../functions/${name}/index.ts`)) as {
-      main_handler?: MainHandler;
-      request_handler?: WebHandler;
-    };
-    handlers[name] = isWebFunction(name) ? mod.request_handler : mod.main_handler;
+  for (const name of functionNames()) {
+    const mod: { main_handler?: MainHandler; request_handler?: WebHandler } = await import(
+      `../../functions/${name}/index.ts`
+    );
+    if (functions[name].kind === "web") {
+      if (!mod.request_handler) throw new Error(`functions/${name}/index.ts exports no request_handler`);
+      handlers[name] = { kind: "web", handler: mod.request_handler };
+    } else {
+      if (!mod.main_handler) throw new Error(`functions/${name}/index.ts exports no main_handler`);
+      handlers[name] = { kind: "event", handler: mod.main_handler };
+    }
   }
   return handlers;
 }

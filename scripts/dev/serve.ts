@@ -8,6 +8,7 @@ import { loadHandlers } from "./functions.js";
 import { createGateway, listen } from "./gateway.js";
 
 const port = Number(process.env.PORT ?? 3000);
+const host = process.env.HOST || "127.0.0.1";
 const openapi = JSON.stringify(openApiDocument(), null, 2);
 const server = createGateway(await loadHandlers(), (req, res) => {
   if (req.method !== "GET" || req.url !== "/api/openapi.json") return false;
@@ -15,8 +16,17 @@ const server = createGateway(await loadHandlers(), (req, res) => {
   res.end(openapi);
   return true;
 });
-const bound = await listen(server, port);
-console.log(`[dev] API listening on http://127.0.0.1:${bound}`);
+let bound: number;
+try {
+  bound = await listen(server, port, host);
+} catch (e) {
+  const code = (e as NodeJS.ErrnoException).code;
+  console.error(
+    `[dev] Cannot listen on ${host}:${port} (${code ?? "error"}): set PORT to a free port, or HOST to an address of this machine.`,
+  );
+  process.exit(1);
+}
+console.log(`[dev] API listening on http://${host}:${bound}`);
 
 async function shutdown(): Promise<void> {
   server.close();

@@ -53,7 +53,7 @@ function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>
   const responses: Json = {};
   if (route.status === 204) {
     responses["204"] = { description: "done", headers: { ...common, ...limited } };
-  } else if (route.kind === "web") {
+  } else if (route.stream) {
     responses["200"] = {
       description:
         "Server-sent events. `event: delta` (data StreamDelta) for each piece of the reply, then " +
@@ -96,6 +96,9 @@ function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>
   const parameters: Json[] = [];
   for (const match of route.path.matchAll(/\{(\w+)\}/g)) {
     parameters.push({ name: match[1], in: "path", required: true, schema: { type: "string" } });
+  }
+  for (const [q, description] of Object.entries(route.query ?? {})) {
+    parameters.push({ name: q, in: "query", required: false, description, schema: { type: "string" } });
   }
   const op: Json = { operationId: name, summary: route.summary, responses };
   if (parameters.length) op.parameters = parameters;

@@ -158,7 +158,7 @@ export function ipLimitGuard<B>(scope: LimitScope): Guard<B, Store> {
       if (bodyError) throw bodyError;
       const s = store(config);
       const limit = await withRedis(s.redis, () =>
-        hitLimit(s.redis, s.keys.rate(scope) + req.sourceIp, policyOf(scope, config)),
+        hitLimit(s.redis, s.keys.rate(scope) + req.client.bucket, policyOf(scope, config)),
       );
       if (!limit.allowed) throw rateLimited(limit);
       return { context: s, limit };

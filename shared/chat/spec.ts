@@ -2,8 +2,9 @@
 import { type SessionContext, sessionGuard } from "../auth/guards.js";
 import { conversationKey } from "../conversations/store.js";
 import { ApiError } from "../errors.js";
+import { fillSettings } from "../http/body.js";
 import type { Spec } from "../http/handler.js";
-import { type ChatRequest, codePoints } from "../schemas.js";
+import { type ChatRequest, codePoints, FIELD_RULES } from "../schemas.js";
 import { retryOf } from "./turn.js";
 
 type ChatGroups = "openclaw" | "conversations" | "quota" | "contentSecurity";
@@ -12,7 +13,7 @@ export const chatSpec: Spec<ChatRequest, ChatGroups, SessionContext> = {
   config: ["openclaw", "conversations", "quota", "contentSecurity"],
   check: (body, config) => {
     if (codePoints(body.message) > config.MESSAGE_MAX_CHARS) {
-      throw new ApiError("invalid_request", `message: at most ${config.MESSAGE_MAX_CHARS} characters`);
+      throw new ApiError("invalid_request", fillSettings(FIELD_RULES.message, config));
     }
   },
   guard: sessionGuard<ChatRequest>({

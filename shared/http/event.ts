@@ -1,20 +1,24 @@
 /**
- * Tencent API Gateway event → a plain request (contract §3). Nothing here trusts the event's
- * shape: fields may be missing, of the wrong type, or absurd, and decoding still never throws
- * anything but an ApiError.
+ * SCF function URL event → a plain request (CONTRACT §3, SCF document 583/96099). The event is
+ * API Gateway's shape without `headerParameters`, `isBase64Encoded`, `pathParameters`,
+ * `queryStringParameters` and `requestContext`; should any of those ever arrive they are
+ * tolerated (a base64 body is decoded) but never trusted: the client's address comes only from
+ * `x-scf-remote-addr`. Nothing here trusts the event's shape either: fields may be missing, of
+ * the wrong type, or absurd, and decoding still never throws anything but an ApiError.
  */
+import { randomUUID } from "node:crypto";
 import { ApiError } from "../errors.js";
+import { type ClientAddress, clientAddress } from "./client-address.js";
 
-/** The event as API Gateway sends it; every field optional because nothing guarantees it. */
-export interface ApiGatewayEvent {
+/** The event as a function URL sends it; every field optional because nothing guarantees it. */
+export interface FunctionUrlEvent {
   httpMethod?: unknown;
   path?: unknown;
   headers?: unknown;
   body?: unknown;
-  isBase64Encoded?: unknown;
   queryString?: unknown;
-  queryStringParameters?: unknown;
-  requestContext?: unknown;
+  /** Not part of a function URL event; honoured only to decode the body. */
+  isBase64Encoded?: unknown;
 }
 
 /** The part of SCF's invocation context we use. */
@@ -28,27 +32,33 @@ export interface HttpRequest {
   path: string;
   /** Lower-cased names, string values. */
   headers: Readonly<Record<string, string>>;
+  /** Query parameters, last value wins. */
+  query: Readonly<Record<string, string>>;
   /** The body as text (base64 already decoded); "" when absent. */
   body: string;
   /** Path parameters of the route template (`{id}`), decoded. */
   params: Readonly<Record<string, string>>;
   requestId: string;
-  sourceIp: string;
+  client: ClientAddress;
 }
 
 /** Contract §4: bodies over 64 KiB after base64 decoding are refused. */
 export const MAX_BODY_BYTES = 65_536;
 
+/** The platform's request id header of a Web function (SCF document 583/123892). */
+export const REQUEST_ID_HEADER = "x-scf-request-id";
+
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 const str = (v: unknown): string | undefined => (typeof v === "string" ? v : undefined);
 
-function lowerCaseHeaders(raw: unknown): Record<string, string> {
+function stringMap(raw: unknown, lowerCase: boolean): Record<string, string> {
   const out: Record<string, string> = Object.create(null);
   if (!isRecord(raw)) return out;
   for (const [name, value] of Object.entries(raw)) {
-    if (typeof value === "string") out[name.toLowerCase()] = value;
-    else if (typeof value === "number") out[name.toLowerCase()] = String(value);
+    const key = lowerCase ? name.toLowerCase() : name;
+    if (typeof value === "string") out[key] = value;
+    else if (typeof value === "number") out[key] = String(value);
   }
   return out;
 }
@@ -59,7 +69,7 @@ function base64Bytes(b64: string): number {
   return Math.floor((clean.length * 3) / 4);
 }
 
-function decodeBody(event: ApiGatewayEvent): string {
+function decodeBody(event: FunctionUrlEvent): string {
   const body = str(event.body);
   if (!body) return "";
   if (event.isBase64Encoded === true) {
@@ -75,19 +85,22 @@ function decodeBody(event: ApiGatewayEvent): string {
 
 const tooLarge = () => new ApiError("payload_too_large", `Request body is larger than ${MAX_BODY_BYTES} bytes.`);
 
-/** Method, path, headers and ids; the body is decoded separately so that routing answers first. */
-export function readRequestLine(event: unknown, context: ScfContext | undefined) {
-  const ev: ApiGatewayEvent = isRecord(event) ? event : {};
-  const ctx = isRecord(ev.requestContext) ? ev.requestContext : {};
-  const headers = lowerCaseHeaders(ev.headers);
-  const requestId = str(ctx.requestId) || headers["x-api-requestid"] || str(context?.request_id) || "unknown";
+/**
+ * Method, path, headers and ids; the body is decoded separately so that routing answers first.
+ * `requestId` is the platform's: `context.request_id` for an event function, the
+ * `x-scf-request-id` header for a Web function. Without one (never on SCF) a local id is made,
+ * so log lines still group.
+ */
+export function readRequestLine(event: unknown, requestId: string | undefined) {
+  const ev: FunctionUrlEvent = isRecord(event) ? event : {};
+  const headers = stringMap(ev.headers, true);
   return {
     event: ev,
     method: (str(ev.httpMethod) ?? "").toUpperCase(),
     path: str(ev.path) ?? "",
     headers,
-    requestId: requestId.slice(0, 128),
-    sourceIp: str(ctx.sourceIp) || headers["x-forwarded-for"]?.split(",")[0]?.trim() || "unknown",
+    requestId: (requestId || `local-${randomUUID()}`).slice(0, 128),
+    client: clientAddress(headers),
   };
 }
 
@@ -99,8 +112,9 @@ export function decodeRequest(line: RequestLine, params: Record<string, string> 
     method: line.method,
     path: line.path,
     headers: line.headers,
+    query: stringMap(line.event.queryString, false),
     requestId: line.requestId,
-    sourceIp: line.sourceIp,
+    client: line.client,
     body: decodeBody(line.event),
   };
 }

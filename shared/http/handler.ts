@@ -6,22 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import type * as z from "zod/mini";
-import { safeParse } from "zod/mini";
 import { type ConfigOf, type Group, loadConfig } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import { type LimitState, limitHeaders } from "../limit/headers.js";
 import { describeError, Logger, parseLogLevel } from "../log.js";
-import { pathMatches, type RouteDef, type RouteName, routeParams, routes, routesForPath } from "../routes.js";
+import { pathMatches, type RouteDef, type RouteName, routeParams, routes } from "../routes.js";
 import { resolveSecrets } from "../secrets/resolve.js";
-import {
-  decodeRequest,
-  type HttpRequest,
-  parseJsonBody,
-  type RequestLine,
-  readRequestLine,
-  type ScfContext,
-} from "./event.js";
-import { errorResponse, type IntegratedResponse, respond } from "./response.js";
+import { parseBody } from "./body.js";
+import { decodeRequest, type HttpRequest, type RequestLine, readRequestLine, type ScfContext } from "./event.js";
+import { errorResponse, type FunctionResponse, respond } from "./response.js";
 
 type RouteOf<N extends RouteName> = (typeof routes)[N];
 export type BodyOf<N extends RouteName> =
@@ -67,28 +60,22 @@ export interface Spec<B, G extends Group, X> {
   check?: (body: B, config: ConfigOf<G>) => void;
 }
 
-export type MainHandler = (event: unknown, context?: ScfContext) => Promise<IntegratedResponse>;
+export type MainHandler = (event: unknown, context?: ScfContext) => Promise<FunctionResponse>;
 
-function checkRoute(name: RouteName, method: string, path: string): void {
-  const route: RouteDef = routes[name];
-  if (method === route.method && pathMatches(route, path)) return;
-  const here = routesForPath(path);
+/**
+ * The route a request is for, among the routes one function serves. The domain sends a function
+ * every method on its paths (CONTRACT §1), so the function itself tells a wrong method (405, with
+ * `Allow`) from an unknown path (404).
+ */
+export function pickRoute<R extends RouteName>(names: readonly R[], method: string, path: string): R {
+  const here = names.filter((n) => pathMatches(routes[n], path));
   if (here.length === 0) throw new ApiError("not_found", "No such route.");
+  const hit = here.find((n) => routes[n].method === method);
+  if (hit) return hit;
   const allowed = [...new Set(here.map((n) => routes[n].method))];
-  if (!(allowed as string[]).includes(method)) {
-    throw new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} for this path.`, {
-      headers: { Allow: allowed.join(", ") },
-    });
-  }
-  throw new ApiError("not_found", "No such route.", { operatorNote: "request routed to the wrong function" });
-}
-
-function parseBody<S extends z.ZodMiniType>(schema: S, text: string): z.infer<S> {
-  const parsed = safeParse(schema, parseJsonBody(text));
-  if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const where = issue?.path.length ? `${issue.path.join(".")}: ` : "";
-  throw new ApiError("invalid_request", `${where}${issue?.message ?? "invalid body"}`);
+  throw new ApiError("method_not_allowed", `Use ${allowed.join(" or ")} for this path.`, {
+    headers: { Allow: allowed.join(", ") },
+  });
 }
 
 /** A short, stable, non-reversible reference to a user for log correlation. */
@@ -105,9 +92,12 @@ function groupsOf(spec: { config: readonly Group[]; guard?: { groups: readonly G
   return groups;
 }
 
-/** Where one invocation stands: its outcome line, and the limit state its responses show. */
+/**
+ * Where one invocation stands: its route once known, its outcome line, and the limit state its
+ * responses show. It lives in the invocation only: a Web function serves several at once.
+ */
 export interface Invocation {
-  name: RouteName;
+  name?: RouteName;
   line: RequestLine;
   log: Logger;
   started: number;
@@ -115,9 +105,15 @@ export interface Invocation {
   userId?: string;
 }
 
-export function beginInvocation(name: RouteName, line: RequestLine): Invocation {
-  const log = new Logger(parseLogLevel(process.env.LOG_LEVEL)).child({ fn: name, requestId: line.requestId });
-  return { name, line, log, started: performance.now() };
+export function beginInvocation(line: RequestLine): Invocation {
+  const log = new Logger(parseLogLevel(process.env.LOG_LEVEL)).child({ requestId: line.requestId });
+  return { line, log, started: performance.now() };
+}
+
+/** Settles the route of the invocation: 404 or 405 when the function serves no such route. */
+export function routeInvocation<R extends RouteName>(inv: Invocation, names: readonly R[]): Invocation & { name: R } {
+  const name = pickRoute(names, inv.line.method, inv.line.path);
+  return Object.assign(inv, { name, log: inv.log.child({ route: name }) });
 }
 
 /**
@@ -125,12 +121,11 @@ export function beginInvocation(name: RouteName, line: RequestLine): Invocation 
  * the limit state and the caller land in `inv`. Throws ApiError for the first check that fails.
  */
 export async function admit<N extends RouteName, G extends Group, X>(
-  inv: Invocation,
+  inv: Invocation & { name: N },
   spec: Spec<BodyOf<N>, G, X>,
   signal?: AbortSignal,
 ): Promise<Context<N, G, X>> {
   const route: RouteDef = routes[inv.name];
-  checkRoute(inv.name, inv.line.method, inv.line.path);
   const req = decodeRequest(inv.line, routeParams(route, inv.line.path));
   const groups = groupsOf(spec);
   const config = (await resolveSecrets(loadConfig(process.env, groups))) as ConfigOf<G>;
@@ -139,7 +134,7 @@ export async function admit<N extends RouteName, G extends Group, X>(
   let bodyError: ApiError | undefined;
   try {
     if (route.body) {
-      body = parseBody(route.body, req.body) as BodyOf<N>;
+      body = parseBody(route.body, req.body, config) as BodyOf<N>;
       spec.check?.(body, config);
     }
   } catch (e) {
@@ -178,6 +173,8 @@ export function logOutcome(inv: Invocation, status: number, failure?: ApiError, 
     error: failure?.code,
     latencyMs: Math.round((performance.now() - inv.started) * 100) / 100,
     user: inv.userId ? userRef(inv.userId) : undefined,
+    // Only the reason, never the address: a login limit keyed on a shared bucket shows here.
+    clientAddress: inv.name && (routes[inv.name] as RouteDef).limit === "login" ? inv.line.client.note : undefined,
   };
   if (hangUp) {
     inv.log.info("client hung up", { ...outcome, reason: hangUp });
@@ -189,25 +186,48 @@ export function logOutcome(inv: Invocation, status: number, failure?: ApiError, 
   }
 }
 
-/** Wraps an action into an SCF `main_handler` for the route `name`. */
-export function serve<N extends RouteName, G extends Group, X = unknown>(
+/** One route's action with what it declares: `serve` dispatches to these. */
+export interface Endpoint<N extends RouteName = RouteName> {
+  readonly name: N;
+  /** Admits the invocation and runs the action; throws ApiError for the first check that fails. */
+  handle(inv: Invocation & { name: N }): Promise<FunctionResponse>;
+}
+
+export function endpoint<N extends RouteName, G extends Group, X = unknown>(
   name: N,
   spec: Spec<BodyOf<N>, G, X>,
   action: (ctx: Context<N, G, X>) => Promise<Result<N>>,
-): MainHandler {
+): Endpoint<N> {
   const route: RouteDef = routes[name];
-  return async function main_handler(event, context) {
-    // SCF would otherwise wait for the Redis socket and the HTTP agent to go idle.
-    if (context) context.callbackWaitsForEmptyEventLoop = false;
-    const inv = beginInvocation(name, readRequestLine(event, context));
-    let response: IntegratedResponse;
-    let failure: ApiError | undefined;
-    try {
+  return {
+    name,
+    async handle(inv) {
       const result = await action(await admit(inv, spec));
-      response = respond(route.status, result.body, inv.line.requestId, {
+      return respond(route.status, result.body, inv.line.requestId, {
         ...(inv.limit ? limitHeaders(inv.limit) : {}),
         ...result.headers,
       });
+    },
+  };
+}
+
+/**
+ * An event function's `main_handler` serving the given routes: the function URL event in, the
+ * response of CONTRACT §3 out, whatever happens in between.
+ */
+export function serve(...endpoints: Endpoint[]): MainHandler {
+  const names = endpoints.map((e) => e.name);
+  return async function main_handler(event, context) {
+    // SCF would otherwise wait for the Redis socket and the HTTP agent to go idle.
+    if (context) context.callbackWaitsForEmptyEventLoop = false;
+    const inv = beginInvocation(readRequestLine(event, context?.request_id));
+    let response: FunctionResponse;
+    let failure: ApiError | undefined;
+    try {
+      const routed = routeInvocation(inv, names);
+      const chosen = endpoints.find((e) => e.name === routed.name);
+      if (!chosen) throw new ApiError("not_found", "No such route.");
+      response = await chosen.handle(routed);
     } catch (e) {
       failure = asApiError(e);
       response = errorResponse(failure, inv.line.requestId, inv.limit ? limitHeaders(inv.limit) : {});

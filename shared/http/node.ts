@@ -1,10 +1,10 @@
 /**
- * Node HTTP ↔ API Gateway event: the SCF Web function (streaming) and the local dev gateway
- * both turn a raw request into the contract §3 event, so one pipeline serves every function.
+ * Node HTTP → the function URL event (CONTRACT §3): a Web function turns its raw request into
+ * the same event an event function receives, so one pipeline serves every function, and the
+ * local dev server builds event functions' events with it.
  */
-import { randomUUID } from "node:crypto";
 import type http from "node:http";
-import { MAX_BODY_BYTES } from "./event.js";
+import { MAX_BODY_BYTES, REQUEST_ID_HEADER } from "./event.js";
 
 /**
  * The client went away (reset, closed, or timed out by the server) before its request body was
@@ -42,35 +42,21 @@ export async function readCappedBody(req: http.IncomingMessage): Promise<Buffer>
 
 const first = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v);
 
+/** The platform's request id of a Web function's request. */
+export const platformRequestId = (req: http.IncomingMessage): string | undefined =>
+  first(req.headers[REQUEST_ID_HEADER]);
+
 export function toEvent(req: http.IncomingMessage, body: Buffer) {
   const url = new URL(req.url ?? "/", "http://localhost");
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(", ") : value;
   }
-  const requestId = first(req.headers["x-scf-request-id"]) ?? first(req.headers["x-api-requestid"]) ?? randomUUID();
-  headers["x-api-requestid"] ??= requestId;
-  const forwarded = first(req.headers["x-forwarded-for"])?.split(",")[0]?.trim();
-  const query = Object.fromEntries(url.searchParams);
   return {
     httpMethod: req.method ?? "GET",
     path: url.pathname,
     headers,
-    // API Gateway base64-encodes bodies it does not treat as text; doing it always is equivalent.
-    body: body.length ? body.toString("base64") : "",
-    isBase64Encoded: body.length > 0,
-    queryString: query,
-    queryStringParameters: query,
-    pathParameters: {},
-    headerParameters: {},
-    requestContext: {
-      serviceId: "service-local",
-      path: url.pathname,
-      httpMethod: "ANY",
-      requestId,
-      sourceIp: forwarded || req.socket.remoteAddress || "unknown",
-      stage: "release",
-      identity: {},
-    },
+    body: body.toString("utf8"),
+    queryString: Object.fromEntries(url.searchParams),
   };
 }

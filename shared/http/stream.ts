@@ -9,9 +9,18 @@ import type { ApiError } from "../errors.js";
 import { limitHeaders } from "../limit/headers.js";
 import type { RouteName } from "../routes.js";
 import { readRequestLine } from "./event.js";
-import { admit, asApiError, type BodyOf, beginInvocation, type Context, logOutcome, type Spec } from "./handler.js";
-import { readCappedBody, toEvent } from "./node.js";
-import { errorResponse } from "./response.js";
+import {
+  admit,
+  asApiError,
+  type BodyOf,
+  beginInvocation,
+  type Context,
+  logOutcome,
+  routeInvocation,
+  type Spec,
+} from "./handler.js";
+import { platformRequestId, readCappedBody, toEvent } from "./node.js";
+import { COMMON_HEADERS, errorResponse } from "./response.js";
 import type { WebHandler } from "./web-server.js";
 
 export type { WebHandler } from "./web-server.js";
@@ -29,7 +38,7 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
 ): WebHandler {
   return async function request_handler(req, res) {
     const body = await readCappedBody(req);
-    const inv = beginInvocation(name, readRequestLine(toEvent(req, body), undefined));
+    const inv = beginInvocation(readRequestLine(toEvent(req, body), platformRequestId(req)));
     const gone = new AbortController();
     // The client hanging up (not the request body ending) is what cancels the upstream call.
     res.on("close", () => {
@@ -46,6 +55,7 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
         if (!started) {
           started = true;
           res.writeHead(200, {
+            ...COMMON_HEADERS,
             "Content-Type": "text/event-stream; charset=utf-8",
             "Cache-Control": "no-cache, no-store",
             "X-Accel-Buffering": "no",
@@ -59,7 +69,7 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
 
     let failure: ApiError | undefined;
     try {
-      const ctx = await admit(inv, spec, gone.signal);
+      const ctx = await admit(routeInvocation(inv, [name]), spec, gone.signal);
       if (inv.limit) headers = limitHeaders(inv.limit);
       await action(ctx, stream);
     } catch (e) {

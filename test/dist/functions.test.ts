@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { invokeInFreshProcess, isolatedBundle } from "../support/bundles.js";
-import { apiEvent } from "../support/events.js";
+import { urlEvent } from "../support/events.js";
 import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 
 let wechat: WechatStandin;
@@ -34,13 +34,13 @@ describe("dist bundles", () => {
     const [loginDir, chatDir] = await Promise.all([isolatedBundle("login"), isolatedBundle("chat")]);
     const { responses: logins } = await invokeInFreshProcess(
       loginDir,
-      [apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: "uma:1" }, base64: true })],
+      [urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: "uma:1" }, base64: true })],
       env,
     );
     expect(logins[0]?.statusCode).toBe(200);
     const token = JSON.parse(logins[0]?.body ?? "{}").sessionKey as string;
     const chatEvent = (conversation_id: string | null) =>
-      apiEvent({
+      urlEvent({
         method: "POST",
         path: "/api/chat",
         headers: { "x-wx-session": token },
@@ -64,7 +64,7 @@ describe("dist bundles", () => {
   it("answer 503 without crashing when their configuration is missing", async () => {
     const dir = await isolatedBundle("chat");
     const { responses, stdout } = await invokeInFreshProcess(dir, [
-      apiEvent({
+      urlEvent({
         method: "POST",
         path: "/api/chat",
         headers: { "x-wx-session": "a".repeat(64) },

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { invokeInFreshProcess, isolatedBundle } from "../support/bundles.js";
-import { apiEvent } from "../support/events.js";
+import { urlEvent } from "../support/events.js";
 
 describe("dist/health bundle", () => {
   let dir = "";
@@ -13,8 +13,8 @@ describe("dist/health bundle", () => {
   it("runs alone, with no node_modules beside it", async () => {
     expect(existsSync(path.join(dir, "node_modules"))).toBe(false);
     const { responses } = await invokeInFreshProcess(dir, [
-      apiEvent({ path: "/api/health" }),
-      apiEvent({ path: "/api/unknown" }),
+      urlEvent({ path: "/api/health" }),
+      urlEvent({ path: "/api/unknown" }),
     ]);
     const [ok, missing] = responses;
     expect(ok?.statusCode).toBe(200);
@@ -25,12 +25,12 @@ describe("dist/health bundle", () => {
   });
 
   it("logs one JSON line per invocation to stdout", async () => {
-    const { stdout } = await invokeInFreshProcess(dir, [apiEvent({ path: "/api/health" })]);
+    const { stdout } = await invokeInFreshProcess(dir, [urlEvent({ path: "/api/health" })]);
     const lines = stdout
       .trim()
       .split("\n")
       .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ fn: "health", status: 200, level: "info" });
+    expect(lines[0]).toMatchObject({ route: "health", status: 200, level: "info" });
   });
 });

@@ -2,10 +2,10 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
 import { request_handler } from "../../functions/chat-stream/index.js";
-import { main_handler as messages } from "../../functions/conversation-messages/index.js";
+import { main_handler as messages } from "../../functions/conversations/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { readEvents } from "../support/sse.js";
 import { setEnv, TEST_APPID, TEST_OPENCLAW_TOKEN, TEST_SECRET, uniquePrefix } from "../support/stack.js";
@@ -56,12 +56,33 @@ function stream(token: string | undefined, body: unknown, signal?: AbortSignal) 
 
 async function history(token: string, id: string) {
   const res = await messages(
-    apiEvent({ path: `/api/conversations/${id}/messages`, headers: { "x-wx-session": token } }),
+    urlEvent({ path: `/api/conversations/${id}/messages`, headers: { "x-wx-session": token } }),
   );
   return bodyOf(res).messages as Array<{ role: string; content: string }>;
 }
 
 describe("POST /api/chat/stream", () => {
+  it("answers with the platform's x-scf-request-id as X-Request-Id, on errors and streams alike", async () => {
+    const refused = await fetch(`${base}/api/chat/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-scf-request-id": "scf-web-7" },
+      body: "{}",
+    });
+    expect(refused.status).toBe(401);
+    expect(refused.headers.get("x-request-id")).toBe("scf-web-7");
+    const token = await loginAs("rid");
+    const ok = await fetch(`${base}/api/chat/stream`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-wx-session": token, "x-scf-request-id": "scf-web-8" },
+      body: JSON.stringify({ message: "request id please", conversation_id: null }),
+    });
+    forbidInLogs("request id please");
+    expect(ok.status).toBe(200);
+    expect(ok.headers.get("x-request-id")).toBe("scf-web-8");
+    expect(ok.headers.get("x-content-type-options")).toBe("nosniff");
+    await ok.text();
+  });
+
   it("streams the reply in pieces, then done with the conversation and token usage", async () => {
     const token = await loginAs("ada");
     const res = await stream(token, { message: "Tell me a long enough story", conversation_id: null });

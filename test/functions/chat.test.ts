@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { ChatResponse } from "../../shared/schemas.js";
 import { useChatStack } from "../support/chat-stack.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs, suiteLogs } from "../support/log-guard.js";
 import { setEnv, storedKeys, TEST_OPENCLAW_TOKEN } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
@@ -20,7 +20,7 @@ function send(token: string | undefined, message: unknown, conversation_id?: unk
 }
 
 const chatEvent = (token: string | undefined, body: unknown) =>
-  apiEvent({ method: "POST", path: "/api/chat", body, headers: token ? { "x-wx-session": token } : {} });
+  urlEvent({ method: "POST", path: "/api/chat", body, headers: token ? { "x-wx-session": token } : {} });
 
 async function sendOk(token: string, message: string, conversation_id: string | null = null) {
   const res = await send(token, message, conversation_id);
@@ -99,7 +99,10 @@ describe("POST /api/chat", () => {
     for (const id of ["", 42, {}, []]) {
       const res = await send(token, "hi", id);
       expect(res.statusCode).toBe(400);
-      expect(bodyOf(res).code).toBe("invalid_request");
+      expect(bodyOf(res)).toEqual({
+        code: "invalid_request",
+        error: "conversation_id must be the id of one of your conversations, or null to start a new one",
+      });
     }
   });
 
@@ -124,7 +127,10 @@ describe("POST /api/chat", () => {
     expect((await send(token, "😀".repeat(2000))).statusCode).toBe(200);
     const res = await send(token, "😀".repeat(2001));
     expect(res.statusCode).toBe(400);
-    expect(bodyOf(res).code).toBe("invalid_request");
+    expect(bodyOf(res)).toEqual({
+      code: "invalid_request",
+      error: "message must be text of 1–2000 code points, not only spaces (MESSAGE_MAX_CHARS)",
+    });
     // A ZWJ family is 7 code points: 286 of them (2002) are too long.
     expect((await send(token, "👨‍👩‍👧‍👦".repeat(286))).statusCode).toBe(400);
   });
@@ -133,11 +139,15 @@ describe("POST /api/chat", () => {
     ["missing", {}],
     ["whitespace-only", { message: " \n\t　" }],
     ["non-string", { message: 5 }],
-  ])("answers 400 to a %s message and calls nothing", async (_, body) => {
+  ])("answers 400 to a %s message, saying what a message must be, and calls nothing", async (_, body) => {
     const token = await loginAs("kim");
     const before = stack.openclaw.calls.length;
+    setEnv({ MESSAGE_MAX_CHARS: "500" });
     const res = await chat(chatEvent(token, body));
+    setEnv({ MESSAGE_MAX_CHARS: undefined });
     expect(res.statusCode).toBe(400);
+    // The configured limit, the variable that sets it, and the field named once.
+    expect(bodyOf(res).error).toBe("message must be text of 1–500 code points, not only spaces (MESSAGE_MAX_CHARS)");
     expect(stack.openclaw.calls.length).toBe(before);
   });
 

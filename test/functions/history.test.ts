@@ -1,13 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
-import { main_handler as remove } from "../../functions/conversation-delete/index.js";
-import { main_handler as messages } from "../../functions/conversation-messages/index.js";
-import { main_handler as list } from "../../functions/conversations/index.js";
-import { main_handler as eraseMe } from "../../functions/me-delete/index.js";
+import { main_handler as conversations } from "../../functions/conversations/index.js";
+import { main_handler as eraseMe } from "../../functions/me/index.js";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import { ConversationsResponse, MessagesResponse } from "../../shared/schemas.js";
 import { useChatStack } from "../support/chat-stack.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
@@ -19,21 +17,22 @@ const auth = (token: string) => ({ "x-wx-session": token });
 async function say(token: string, message: string, conversation_id: string | null = null) {
   forbidInLogs(message);
   const res = await chat(
-    apiEvent({ method: "POST", path: "/api/chat", headers: auth(token), body: { message, conversation_id } }),
+    urlEvent({ method: "POST", path: "/api/chat", headers: auth(token), body: { message, conversation_id } }),
   );
   expect(res.statusCode, res.body).toBe(200);
   return String(bodyOf(res).conversation_id);
 }
 
 const listOf = async (token: string) =>
-  ConversationsResponse.parse(bodyOf(await list(apiEvent({ path: "/api/conversations", headers: auth(token) }))))
-    .conversations;
+  ConversationsResponse.parse(
+    bodyOf(await conversations(urlEvent({ path: "/api/conversations", headers: auth(token) }))),
+  ).conversations;
 
 const messagesOf = (token: string, id: string) =>
-  messages(apiEvent({ path: `/api/conversations/${id}/messages`, headers: auth(token) }));
+  conversations(urlEvent({ path: `/api/conversations/${id}/messages`, headers: auth(token) }));
 
 const deleteConv = (token: string, id: string) =>
-  remove(apiEvent({ method: "DELETE", path: `/api/conversations/${id}`, headers: auth(token) }));
+  conversations(urlEvent({ method: "DELETE", path: `/api/conversations/${id}`, headers: auth(token) }));
 
 describe("conversation history", () => {
   it("lists the caller's conversations newest first, titled by their first message", async () => {
@@ -71,7 +70,7 @@ describe("conversation history", () => {
     const id = await say(token, "kept");
     stack.openclaw.queue({ status: 500 });
     const failed = await chat(
-      apiEvent({
+      urlEvent({
         method: "POST",
         path: "/api/chat",
         headers: auth(token),
@@ -103,7 +102,7 @@ describe("conversation history", () => {
     expect((await messagesOf(token, id)).statusCode).toBe(404);
     expect(await listOf(token)).toEqual([]);
     const again = await chat(
-      apiEvent({
+      urlEvent({
         method: "POST",
         path: "/api/chat",
         headers: auth(token),
@@ -148,13 +147,13 @@ describe("DELETE /api/me", () => {
     const openid = stack.wechat.openidFor("pia:x");
     expect((await storedKeys(stack.redis, stack.prefix)).some((k) => k.key.includes(openid))).toBe(true);
 
-    const res = await eraseMe(apiEvent({ method: "DELETE", path: "/api/me", headers: auth(token) }));
+    const res = await eraseMe(urlEvent({ method: "DELETE", path: "/api/me", headers: auth(token) }));
     expect(res.statusCode).toBe(204);
 
     const left = await storedKeys(stack.redis, stack.prefix);
     expect(left.filter((k) => k.key.includes(openid) || k.dump.includes(openid))).toEqual([]);
     for (const t of [token, second])
-      expect((await list(apiEvent({ path: "/api/conversations", headers: auth(t) }))).statusCode).toBe(401);
+      expect((await conversations(urlEvent({ path: "/api/conversations", headers: auth(t) }))).statusCode).toBe(401);
     expect((await listOf(other)).map((c) => c.id)).toEqual([otherConv]);
     expect(left.filter((k) => k.key.includes(":session:"))).toHaveLength(1);
   });

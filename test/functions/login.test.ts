@@ -5,7 +5,7 @@ import { main_handler as login } from "../../functions/login/index.js";
 import { main_handler as logout } from "../../functions/logout/index.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { LoginResponse } from "../../shared/schemas.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { inspector, setEnv, storedKeys, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 
@@ -15,8 +15,8 @@ let prefix = "";
 let codeSeq = 0;
 
 const freshCode = (user = "alice") => `${user}:code-${++codeSeq}-${Math.random().toString(36).slice(2)}`;
-const loginEvent = (body: unknown, sourceIp = "198.51.100.1") =>
-  apiEvent({ method: "POST", path: "/api/auth/wx-login", body, sourceIp });
+const loginEvent = (body: unknown, remoteAddr: string | null = "198.51.100.1", headers: Record<string, string> = {}) =>
+  urlEvent({ method: "POST", path: "/api/auth/wx-login", body, remoteAddr, headers });
 
 beforeAll(async () => {
   wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
@@ -147,6 +147,9 @@ describe("POST /api/auth/wx-login", () => {
     const res = await login(loginEvent(body));
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res)).toEqual({ error: expect.any(String), code: "invalid_request" });
+    const said = String(bodyOf(res).error);
+    if (typeof body === "object") expect(said).toBe("code must be the string wx.login() returned (1–256 characters)");
+    else expect(said).toMatch(/JSON/);
     expect(wechat.calls.length).toBe(before);
     expect(await storedKeys(redis, prefix)).toEqual([]);
   });
@@ -169,6 +172,46 @@ describe("POST /api/auth/wx-login", () => {
     expect((await login(loginEvent({ code: freshCode() }, "192.0.2.51"))).statusCode).toBe(200);
   });
 
+  it("counts by x-scf-remote-addr alone: rotating forwarding headers or requestContext earns no fresh allowance", async () => {
+    setEnv({ LOGIN_RATE_LIMIT_MAX: "2" });
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      const spoofed = {
+        ...loginEvent({ code: freshCode() }, "198.51.100.77", {
+          "X-Forwarded-For": `203.0.113.${i}, 10.0.0.1`,
+          "X-Real-IP": `203.0.113.${100 + i}`,
+          Forwarded: `for=203.0.113.${200 + i}`,
+        }),
+        requestContext: { sourceIp: `192.0.2.${i}`, requestId: `rc-${i}` },
+      };
+      statuses.push((await login(spoofed)).statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  it("puts requests without a readable client address in one shared bucket", async () => {
+    setEnv({ LOGIN_RATE_LIMIT_MAX: "2" });
+    const statuses: number[] = [];
+    for (const addr of [null, "", "not-an-ip", "1.2.3.4, 5.6.7.8"]) {
+      statuses.push((await login(loginEvent({ code: freshCode() }, addr))).statusCode);
+    }
+    expect(statuses).toEqual([200, 200, 429, 429]);
+  });
+
+  it("counts one client once whatever form its address takes: port, IPv4-mapped IPv6, and an IPv6 /64", async () => {
+    setEnv({ LOGIN_RATE_LIMIT_MAX: "2" });
+    const v4 = ["198.51.100.88:50123", "::ffff:198.51.100.88", "[::ffff:c633:6458]:443"];
+    const v4Statuses = [];
+    for (const addr of v4) v4Statuses.push((await login(loginEvent({ code: freshCode() }, addr))).statusCode);
+    expect(v4Statuses).toEqual([200, 200, 429]);
+    const v6 = ["2001:db8:aa:1::1", "2001:db8:aa:1:ffff:1:2:3", "[2001:db8:aa:1::9]:8080"];
+    const v6Statuses = [];
+    for (const addr of v6) v6Statuses.push((await login(loginEvent({ code: freshCode() }, addr))).statusCode);
+    expect(v6Statuses).toEqual([200, 200, 429]);
+    // The next /64 is another subscriber.
+    expect((await login(loginEvent({ code: freshCode() }, "2001:db8:aa:2::1"))).statusCode).toBe(200);
+  });
+
   it("is exact under concurrency: 100 parallel attempts at a limit of 10 let exactly 10 through", async () => {
     setEnv({ LOGIN_RATE_LIMIT_MAX: "10" });
     const results = await Promise.all(
@@ -183,7 +226,7 @@ describe("POST /api/auth/wx-login", () => {
 
 describe("POST /api/auth/logout", () => {
   const logoutEvent = (token?: string) =>
-    apiEvent({ method: "POST", path: "/api/auth/logout", headers: token ? { "x-wx-session": token } : {} });
+    urlEvent({ method: "POST", path: "/api/auth/logout", headers: token ? { "x-wx-session": token } : {} });
 
   it("revokes the token at once: 204, then 401 for that token", async () => {
     const { sessionKey } = await loginOk();

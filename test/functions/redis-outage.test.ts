@@ -5,7 +5,7 @@ import { main_handler as login } from "../../functions/login/index.js";
 import { main_handler as logout } from "../../functions/logout/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { RedisServer } from "../support/redis-server.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 
@@ -15,7 +15,7 @@ let openclaw: OpenClawStandin;
 let n = 0;
 
 const loginEvent = () =>
-  apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `carol:${++n}-${Date.now()}` } });
+  urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `carol:${++n}-${Date.now()}` } });
 
 beforeAll(async () => {
   server = await RedisServer.start();
@@ -42,14 +42,14 @@ describe("with Redis unreachable", () => {
     expect(first.statusCode).toBe(200);
     const token = String(bodyOf(first).sessionKey);
     const chatEvent = (t: string) =>
-      apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": t }, body: { message: "ping" } });
+      urlEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": t }, body: { message: "ping" } });
     expect((await chat(chatEvent(token))).statusCode).toBe(200);
     const upstreamCalls = openclaw.calls.length;
 
     await server.stop();
     for (const call of [
       () => login(loginEvent()),
-      () => logout(apiEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": token } })),
+      () => logout(urlEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": token } })),
       () => chat(chatEvent(token)),
     ]) {
       const t0 = performance.now();

@@ -4,7 +4,7 @@ import { main_handler as chat } from "../../functions/chat/index.js";
 import { main_handler as login } from "../../functions/login/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { RedisServer } from "../support/redis-server.js";
 import { countRoundTrips, type RoundTripCounter } from "../support/round-trips.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
@@ -36,12 +36,12 @@ afterAll(async () => {
 });
 
 const doLogin = async (code: string) => {
-  const res = await login(apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
+  const res = await login(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   return String(bodyOf(res).sessionKey);
 };
 const doChat = async (token: string, message: string, conversation_id: string | null) => {
   const res = await chat(
-    apiEvent({
+    urlEvent({
       method: "POST",
       path: "/api/chat",
       headers: { "x-wx-session": token },

@@ -81,6 +81,7 @@ describe("chatStream against npm run dev", () => {
     expect(res.tokens_used).toBeGreaterThan(0);
     // Streamed, not buffered: the pieces came while the response was still open, in several chunks.
     expect(whileOpen.every(Boolean)).toBe(true);
+    await wx.settled();
     const [request] = wx.requestsTo(STREAM);
     expect(request?.chunks).toBeGreaterThan(1);
     expect(request?.headers?.["content-type"]).toMatch(/^text\/event-stream/);
@@ -140,6 +141,7 @@ describe("chatStream against npm run dev", () => {
     expect(second.res).toMatchObject({ conversation_id: first.res.conversation_id, reply: standinReply("After", 2) });
     expect(second.deltas.join("")).toBe(second.res.reply);
     expect(wx.logins).toHaveLength(2);
+    await wx.settled();
     expect(wx.requests.map((r) => `${r.path} ${r.status}`)).toEqual([
       "/api/auth/wx-login 200",
       `${STREAM} 200`,

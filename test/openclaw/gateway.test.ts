@@ -13,7 +13,7 @@ import { type ModelProvider, startModelProvider } from "../../scripts/openclaw/m
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { asPlainText } from "../../shared/openclaw/client.js";
-import { apiEvent } from "../support/events.js";
+import { urlEvent } from "../support/events.js";
 import { readEvents } from "../support/sse.js";
 import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
@@ -45,7 +45,7 @@ interface ChatBody {
 async function loginAs(name: string): Promise<string> {
   const code = `${name}:${randomBytes(6).toString("hex")}`;
   secrets.add(code);
-  const res = await login.invoke(apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
+  const res = await login.invoke(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   expect(res.statusCode, res.body).toBe(200);
   const token = String(JSON.parse(res.body).sessionKey);
   secrets.add(token);
@@ -55,7 +55,7 @@ async function loginAs(name: string): Promise<string> {
 function send(token: string, message: string, conversationId: string | null = null, env: Record<string, string> = {}) {
   secrets.add(message);
   const body = { message, conversation_id: conversationId };
-  return chat.invoke(apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body }), env);
+  return chat.invoke(urlEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body }), env);
 }
 
 async function sendOk(token: string, message: string, conversationId: string | null = null) {

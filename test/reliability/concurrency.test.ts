@@ -1,6 +1,6 @@
 /** One user firing 200 chats at once against the built chat bundle: the limit is exact. */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { inspector, setEnv, storedKeys } from "../support/stack.js";
 import { type BuiltHandler, captureBundleLogs, requireHandler } from "./support/built.js";
 import { type Stack, startStack } from "./support/env.js";
@@ -33,7 +33,7 @@ describe("200 concurrent chats by one user at RATE_LIMIT_MAX=20", () => {
 
     const responses = await Promise.all(
       messages.map((message) =>
-        chat(apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body: { message } })),
+        chat(urlEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body: { message } })),
       ),
     );
 

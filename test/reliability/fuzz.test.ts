@@ -8,8 +8,9 @@ import { randomBytes } from "node:crypto";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { functionNames } from "../../scripts/build.js";
-import { type RouteDef, routes } from "../../shared/routes.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { functions } from "../../shared/functions.js";
+import { routes } from "../../shared/routes.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { CODE_MARKER, eventArbitrary, MESSAGE_MARKER } from "./support/arbitraries.js";
 import {
   type BuiltHandler,
@@ -24,7 +25,7 @@ import { loginWith } from "./support/state.js";
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomBytes(4).readInt32LE(0);
 const RUNS = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 10_000;
 /** Bundles whose route is an event function (a Web function has no main_handler). */
-const NAMES = functionNames().filter((n) => (routes as Record<string, RouteDef>)[n]?.kind !== "web");
+const NAMES = functionNames().filter((n) => functions[n].kind !== "web");
 const PER_BUNDLE = Math.ceil(RUNS / NAMES.length);
 
 const logs = captureBundleLogs();
@@ -79,7 +80,7 @@ describe("fuzzed API Gateway events into every built bundle", () => {
       const token = await loginWith(login, `fuzz-${name}`);
       logs.forbid(token);
       const first = await chat(
-        apiEvent({
+        urlEvent({
           method: "POST",
           path: "/api/chat",
           headers: { "x-wx-session": token },
@@ -98,10 +99,13 @@ describe("fuzzed API Gateway events into every built bundle", () => {
           })),
         );
       }
-      const route = (routes as Record<string, RouteDef>)[name] as RouteDef;
+      // A function serving several routes is fuzzed with events aimed at each of them.
+      const events = fc.oneof(
+        ...functions[name].routes.map((r) => eventArbitrary(routes[r], { token, conversationId })),
+      );
       let statuses = new Map<number, number>();
       await fc.assert(
-        fc.asyncProperty(eventArbitrary(route, { token, conversationId }), async (event) => {
+        fc.asyncProperty(events, async (event) => {
           const res = await handler(event, { request_id: "fuzz", callbackWaitsForEmptyEventLoop: true });
           checkResponse(res);
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import type { OpenClawFault } from "../../scripts/standins/openclaw.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { inspector, setEnv, storedKeys } from "../support/stack.js";
 import { type BuiltHandler, captureBundleLogs, requireHandler } from "./support/built.js";
 import { type Stack, startStack } from "./support/env.js";
@@ -22,7 +22,7 @@ let conversationId: string;
 const send = (message: string, conversation_id: string | null) => {
   logs.forbid(message);
   return chat(
-    apiEvent({
+    urlEvent({
       method: "POST",
       path: "/api/chat",
       headers: { "x-wx-session": token },

@@ -10,7 +10,7 @@ import path from "node:path";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisServer } from "../../scripts/redis-server.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, urlEvent } from "../support/events.js";
 import { type BuiltHandler, captureBundleLogs, requireHandler } from "./support/built.js";
 import { type Stack, startStack } from "./support/env.js";
 import { invariantViolations, loginWith } from "./support/state.js";
@@ -58,7 +58,7 @@ function traffic(tokens: string[]) {
       logs.forbid(message);
       const startedAt = performance.now();
       const res = await chat(
-        apiEvent({
+        urlEvent({
           method: "POST",
           path: "/api/chat",
           headers: { "x-wx-session": token },

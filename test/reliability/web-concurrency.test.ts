@@ -5,11 +5,11 @@
  */
 import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { main_handler as messages } from "../../functions/conversation-messages/index.js";
+import { main_handler as history } from "../../functions/conversations/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { MessagesResponse } from "../../shared/schemas.js";
-import { apiEvent, bodyOf } from "../support/events.js";
+import { bodyOf, scfContext, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
@@ -108,11 +108,12 @@ describe(`${USERS} users × ${TURNS_EACH} turns at once through one chat Web fun
 
     // History: each conversation holds exactly its own turn, readable by its owner only.
     for (const { turn, body } of answers) {
-      const res = await messages(
-        apiEvent({
+      const res = await history(
+        urlEvent({
           path: `/api/conversations/${String(body.conversation_id)}/messages`,
           headers: { "x-wx-session": turn.token },
         }),
+        scfContext(),
       );
       expect(res.statusCode).toBe(200);
       const stored = MessagesResponse.parse(bodyOf(res)).messages.map((m) => [m.role, m.content]);

@@ -1,7 +1,8 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../scripts/openapi/document.js";
-import { type DevStack, startDevStack } from "../support/dev-stack.js";
+import { freePort } from "../../scripts/redis-server.js";
+import { type DevStack, exited, spawnDev, startDevStack } from "../support/dev-stack.js";
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -29,8 +30,10 @@ describe("npm run dev with nothing configured", () => {
     await dev?.stop();
   });
 
-  it("announces its stand-ins and prints a copy-paste curl session", () => {
+  it("announces its stand-ins and prints a copy-paste curl session only once the API listens", () => {
     const out = dev.output();
+    expect(out.indexOf("[dev] API listening")).toBeGreaterThan(-1);
+    expect(out.indexOf("Try it")).toBeGreaterThan(out.indexOf("[dev] API listening"));
     expect(out).toContain("WeChat: LOCAL STAND-IN");
     expect(out).toContain("OpenClaw: LOCAL STAND-IN");
     expect(out).toContain("Redis: private redis-server");
@@ -65,12 +68,64 @@ describe("npm run dev with nothing configured", () => {
     expect(await res.json()).toEqual(openApiDocument());
   });
 
-  it("stops every process it started on Ctrl-C", async () => {
+  it("stops every process it started on SIGINT to npm's own process (Ctrl-C)", async () => {
     const redisPort = Number(/redis:\/\/127\.0\.0\.1:(\d+)/.exec(dev.output())?.[1]);
     const wechatPort = Number(/WeChat: LOCAL STAND-IN at http:\/\/127\.0\.0\.1:(\d+)/.exec(dev.output())?.[1]);
     const apiPort = Number(new URL(dev.base).port);
     expect(await portOpen(redisPort)).toBe(true);
     expect(await dev.stop()).toBe(0);
     for (const port of [redisPort, wechatPort, apiPort]) expect(await portOpen(port), String(port)).toBe(false);
+  });
+});
+
+/** The ports a dev stack announced: its Redis, WeChat and OpenClaw stand-ins, and the API. */
+function announcedPorts(out: string, base: string): number[] {
+  const redis = Number(/redis:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  const wechat = Number(/WeChat: LOCAL STAND-IN at http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  const openclaw = Number(/OpenClaw: LOCAL STAND-IN at http:\/\/127\.0\.0\.1:(\d+)/.exec(out)?.[1]);
+  return [redis, wechat, openclaw, Number(new URL(base).port)];
+}
+
+describe("npm run dev leaves no mess", () => {
+  it("stops every process it started on SIGTERM to npm's own process, as a process manager sends it", async () => {
+    const dev = await startDevStack();
+    const ports = announcedPorts(dev.output(), dev.base);
+    for (const port of ports) expect(await portOpen(port), String(port)).toBe(true);
+    await dev.stop("SIGTERM");
+    // npm may exit before its child has finished cleaning up: give the ports a moment.
+    for (let i = 0; i < 50 && (await Promise.all(ports.map(portOpen))).some(Boolean); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    for (const port of ports) expect(await portOpen(port), String(port)).toBe(false);
+  });
+
+  it("refuses a port in use with one line naming PORT, a non-zero exit, and nothing started", async () => {
+    const port = await freePort();
+    const taken = net.createServer().listen(port, "127.0.0.1");
+    await new Promise((r) => taken.once("listening", r));
+    try {
+      const { child, output } = spawnDev({ PORT: String(port) });
+      expect(await exited(child)).not.toBe(0);
+      const lines = output()
+        .split("\n")
+        .filter((l) => l.trim() !== "");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(/Port \d+ .*in use.*PORT=/);
+      expect(output()).not.toContain("redis");
+    } finally {
+      taken.close();
+    }
+  });
+
+  it("serves on HOST beyond 127.0.0.1 for a phone preview, with a loud note", async () => {
+    const dev = await startDevStack({ HOST: "127.0.0.2" });
+    try {
+      expect(dev.output()).toMatch(/!!! HOST=127\.0\.0\.2: the API answers beyond this machine/);
+      const port = new URL(dev.base).port;
+      const res = await fetch(`http://127.0.0.2:${port}/api/health`);
+      expect(res.status).toBe(200);
+    } finally {
+      await dev.stop();
+    }
   });
 });

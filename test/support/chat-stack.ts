@@ -7,7 +7,7 @@ import { afterAll, beforeAll, beforeEach, expect, inject } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { type OpenClawOptions, type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatOptions, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { apiEvent, bodyOf } from "./events.js";
+import { bodyOf, urlEvent } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
 import { inspector, setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "./stack.js";
 
@@ -64,7 +64,7 @@ export function useChatStack(
 /** POSTs /api/chat (the message is declared secret for the logs). */
 export function postChat(token: string, body: Record<string, unknown>) {
   if (typeof body.message === "string") forbidInLogs(body.message);
-  return chat(apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body }));
+  return chat(urlEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body }));
 }
 
 export async function chatOk(token: string, body: Record<string, unknown>) {

@@ -1,4 +1,4 @@
-/** API Gateway events shaped as Tencent sends them (contract §3). */
+/** SCF function URL events shaped as Tencent sends them (CONTRACT §3, SCF document 583/96099). */
 import { randomUUID } from "node:crypto";
 
 export interface EventInput {
@@ -6,45 +6,36 @@ export interface EventInput {
   path: string;
   body?: unknown;
   headers?: Record<string, string>;
+  query?: Record<string, string>;
+  /** Sends the body base64-encoded with `isBase64Encoded: true`, a field function URLs do not send. */
   base64?: boolean;
-  sourceIp?: string;
+  /** The platform's `x-scf-remote-addr`; null leaves the header out. */
+  remoteAddr?: string | null;
 }
 
-export function apiEvent(input: EventInput) {
+export function urlEvent(input: EventInput) {
   const method = input.method ?? "GET";
   const text =
     input.body === undefined ? undefined : typeof input.body === "string" ? input.body : JSON.stringify(input.body);
-  const requestId = randomUUID();
+  const remote = input.remoteAddr === undefined ? "203.0.113.7" : input.remoteAddr;
   return {
     httpMethod: method,
     path: input.path,
     headers: {
       "content-type": "application/json",
-      host: "service-x.gz.apigw.tencentcs.com",
-      "x-api-requestid": `apigw-${requestId}`,
+      host: "1250000000-abcd1234.ap-guangzhou.tencentscf.com",
+      ...(remote === null ? {} : { "x-scf-remote-addr": remote }),
       ...input.headers,
     },
     body: text === undefined ? undefined : input.base64 ? Buffer.from(text).toString("base64") : text,
-    isBase64Encoded: input.base64 === true,
-    queryString: {},
-    queryStringParameters: {},
-    pathParameters: {},
-    headerParameters: {},
-    requestContext: {
-      serviceId: "service-x",
-      path: input.path,
-      httpMethod: "ANY",
-      requestId,
-      sourceIp: input.sourceIp ?? "203.0.113.7",
-      stage: "release",
-      identity: {},
-    },
+    queryString: input.query ?? {},
+    ...(input.base64 ? { isBase64Encoded: true } : {}),
   };
 }
 
 export const scfContext = () => ({ request_id: randomUUID(), callbackWaitsForEmptyEventLoop: true });
 
-/** The parsed JSON body of an integrated response. */
+/** The parsed JSON body of a function's response. */
 export function bodyOf(res: { body: string }): Record<string, unknown> {
   return JSON.parse(res.body) as Record<string, unknown>;
 }

@@ -1,7 +1,7 @@
 /** Logging users in through the real login function and the WeChat stand-in. */
 import { expect } from "vitest";
 import { main_handler as login } from "../../functions/login/index.js";
-import { apiEvent, bodyOf } from "./events.js";
+import { bodyOf, urlEvent } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
 
 let seq = 0;
@@ -10,7 +10,7 @@ let seq = 0;
 export async function loginAs(name: string): Promise<string> {
   const code = `${name}:${++seq}-${Math.random().toString(36).slice(2)}`;
   forbidInLogs(code);
-  const res = await login(apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
+  const res = await login(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   expect(res.statusCode, res.body).toBe(200);
   const token = String(bodyOf(res).sessionKey);
   forbidInLogs(token);

@@ -36,6 +36,8 @@ export interface RecordedRequest {
   headers?: Record<string, string>;
   /** enableChunked requests: the chunk events delivered. */
   chunks?: number;
+  /** The request ended: its response whole, or its failure reported. */
+  finished?: boolean;
 }
 
 export type ChunkedBody = "chunks" | "data" | "both";
@@ -77,6 +79,17 @@ export class WxStandin {
   }
 
   /** Requests to one API path, in order. */
+  /**
+   * Resolves once every request so far has its response whole. A streamed chat resolves on its
+   * `done` event, which can come a moment before the platform reports the response ended.
+   */
+  async settled(): Promise<void> {
+    const until = Date.now() + 5_000;
+    while (this.requests.some((r) => !r.finished) && Date.now() < until) {
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   requestsTo(path: string): RecordedRequest[] {
     return this.requests.filter((r) => r.path === path);
   }
@@ -131,11 +144,13 @@ export class WxStandin {
     const headersWithoutStatus = this.headersWithoutStatus;
     let req: http.ClientRequest | undefined;
     let done = false;
+    let record: RecordedRequest | undefined;
     const finish = (f: () => void) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
       f();
+      if (record) record.finished = true;
     };
     const task: WechatMiniprogram.RequestTask = {
       abort: () => {
@@ -179,8 +194,9 @@ export class WxStandin {
     } catch {
       sent = undefined;
     }
-    const record: RecordedRequest = { method, path: url.pathname, session: headers["x-wx-session"], body: sent };
-    this.requests.push(record);
+    const recorded: RecordedRequest = { method, path: url.pathname, session: headers["x-wx-session"], body: sent };
+    record = recorded;
+    this.requests.push(recorded);
 
     req = http.request(new URL(path, target), { method, headers });
     req.on("error", (e: NodeJS.ErrnoException) => finish(() => fail(`request:fail ${e.code ?? e.message}`, 600001)));
@@ -201,19 +217,19 @@ export class WxStandin {
       }
       const chunks: Buffer[] = [];
       const toChunks = chunked && chunkedBody !== "data";
-      if (chunked) record.chunks = 0;
+      if (chunked) recorded.chunks = 0;
       res.on("data", (c: Buffer) => {
         chunks.push(c);
         if (!toChunks || done) return;
-        record.chunks = (record.chunks ?? 0) + 1;
+        recorded.chunks = (recorded.chunks ?? 0) + 1;
         const data = c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer;
         for (const l of chunkListeners) l({ data });
       });
       res.on("error", (e) => finish(() => fail(`request:fail ${e.message}`, 600001)));
       res.on("end", () =>
         finish(() => {
-          record.status = res.statusCode;
-          record.headers = Object.fromEntries(Object.entries(header).map(([k, v]) => [k.toLowerCase(), v]));
+          recorded.status = res.statusCode;
+          recorded.headers = Object.fromEntries(Object.entries(header).map(([k, v]) => [k.toLowerCase(), v]));
           const body = chunked && chunkedBody === "chunks" ? Buffer.alloc(0) : Buffer.concat(chunks);
           const text = body.toString("utf8").replace(/^\uFEFF/, "");
           let data: unknown = text;

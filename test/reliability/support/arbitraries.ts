@@ -179,7 +179,7 @@ export function eventArbitrary(own: RouteDef, ctx: FuzzContext): fc.Arbitrary<un
     },
     { weight: 1, arbitrary: fc.oneof(fc.constant(null), fc.string(), fc.array(fc.integer())) },
   );
-  const apiEvent = fc
+  const urlEvent = fc
     .tuple(
       method,
       path,
@@ -215,7 +215,7 @@ export function eventArbitrary(own: RouteDef, ctx: FuzzContext): fc.Arbitrary<un
       return {
         httpMethod: own.method,
         path: p,
-        headers: { "content-type": "application/json", "x-wx-session": ctx.token },
+        headers: { "content-type": "application/json", "x-wx-session": ctx.token, "x-scf-remote-addr": "203.0.113.9" },
         body: own.body ? (base64 ? Buffer.from(text).toString("base64") : text) : undefined,
         isBase64Encoded: Boolean(own.body) && base64,
         requestContext: { requestId, sourceIp: "203.0.113.9", httpMethod: "ANY", path: own.path },
@@ -223,7 +223,7 @@ export function eventArbitrary(own: RouteDef, ctx: FuzzContext): fc.Arbitrary<un
     });
   return fc.oneof(
     { weight: 4, arbitrary: valid },
-    { weight: 12, arbitrary: apiEvent },
+    { weight: 12, arbitrary: urlEvent },
     {
       weight: 1,
       arbitrary: fc.oneof(

@@ -1,6 +1,6 @@
 /** Logging in through the built login bundle, and the invariants every stored key must keep. */
 import type { Redis } from "ioredis";
-import { apiEvent } from "../../support/events.js";
+import { urlEvent } from "../../support/events.js";
 import { storedKeys } from "../../support/stack.js";
 import type { BuiltHandler } from "./built.js";
 
@@ -9,7 +9,7 @@ let seq = 0;
 /** A fresh session token for `name` (a new wx.login code each time). */
 export async function loginWith(login: BuiltHandler, name: string): Promise<string> {
   const code = `${name}:${++seq}-${Math.random().toString(36).slice(2)}`;
-  const res = await login(apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
+  const res = await login(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
   return String((JSON.parse(res.body) as { sessionKey: string }).sessionKey);
 }

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { ApiError } from "../../../shared/errors.js";
 import { decodeRequest, MAX_BODY_BYTES, parseJsonBody, readRequestLine } from "../../../shared/http/event.js";
-import { apiEvent } from "../../support/events.js";
+import { urlEvent } from "../../support/events.js";
 
-const decode = (event: unknown, ctx?: { request_id?: string }) => decodeRequest(readRequestLine(event, ctx));
+const decode = (event: unknown, requestId?: string) => decodeRequest(readRequestLine(event, requestId));
 
 function codeOf(fn: () => unknown): string | undefined {
   try {
@@ -14,26 +14,50 @@ function codeOf(fn: () => unknown): string | undefined {
   return undefined;
 }
 
-describe("API Gateway event adapter", () => {
-  it("lower-cases header names and keeps the top-level verb and path", () => {
-    const event = { ...apiEvent({ method: "post", path: "/api/chat" }), headers: { "X-WX-Session": "abc" } };
-    const req = decode(event);
+describe("function URL event adapter", () => {
+  it("reads verb, path, headers in any case, body and query string of the function URL event", () => {
+    const event = {
+      ...urlEvent({ method: "post", path: "/api/chat", body: { message: "hi" }, query: { deep: "1" } }),
+      headers: { "X-WX-Session": "abc", "Content-Type": "application/json" },
+    };
+    const req = decode(event, "r-1");
     expect(req.method).toBe("POST");
     expect(req.path).toBe("/api/chat");
     expect(req.headers["x-wx-session"]).toBe("abc");
+    expect(req.headers["content-type"]).toBe("application/json");
+    expect(req.body).toBe('{"message":"hi"}');
+    expect(req.query).toEqual({ deep: "1" });
   });
 
-  it("takes the request id from requestContext, then x-api-requestid, then the invocation", () => {
-    const event = apiEvent({ path: "/api/health" });
-    expect(decode(event).requestId).toBe(event.requestContext.requestId);
-    const noContext = { ...event, requestContext: {} };
-    expect(decode(noContext).requestId).toBe(event.headers["x-api-requestid"]);
-    const bare = { httpMethod: "GET", path: "/api/health" };
-    expect(decode(bare, { request_id: "scf-1" }).requestId).toBe("scf-1");
+  it("takes the request id it is given (context.request_id or x-scf-request-id), never one from the event", () => {
+    const event = {
+      ...urlEvent({ path: "/api/health", headers: { "x-api-requestid": "from-header" } }),
+      requestContext: { requestId: "from-context" },
+    };
+    expect(decode(event, "scf-1").requestId).toBe("scf-1");
+    // Without one (never on SCF), a local id, so the log lines of one request still group.
+    expect(decode(event).requestId).toMatch(/^local-[0-9a-f-]{36}$/);
+  });
+
+  it("tolerates API Gateway's extra fields without trusting requestContext.sourceIp", () => {
+    const event = {
+      ...urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: "c" }, remoteAddr: "198.51.100.3" }),
+      headerParameters: {},
+      pathParameters: { id: "ignored" },
+      queryStringParameters: { a: "b" },
+      requestContext: { sourceIp: "192.0.2.66", requestId: "x", identity: {} },
+      isBase64Encoded: false,
+    };
+    const req = decode(event, "r");
+    expect(req.client.bucket).toBe("198.51.100.3");
+    expect(req.params).toEqual({});
+    expect(req.body).toBe('{"code":"c"}');
+    const noAddr = { ...event, headers: { "x-forwarded-for": "192.0.2.1" } };
+    expect(decode(noAddr, "r").client).toEqual({ bucket: "unknown", note: "missing" });
   });
 
   it("decodes base64 bodies and treats absent or empty bodies as empty", () => {
-    expect(decode(apiEvent({ method: "POST", path: "/x", body: { a: "é" }, base64: true })).body).toBe('{"a":"é"}');
+    expect(decode(urlEvent({ method: "POST", path: "/x", body: { a: "é" }, base64: true })).body).toBe('{"a":"é"}');
     expect(decode({ httpMethod: "POST", path: "/x" }).body).toBe("");
     expect(decode({ httpMethod: "POST", path: "/x", body: "" }).body).toBe("");
     expect(decode({ httpMethod: "POST", path: "/x", body: null }).body).toBe("");

@@ -16,7 +16,7 @@ import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/sta
 import { type SsmStandin, startSsmStandin } from "../../../scripts/standins/ssm.js";
 import { startWechatStandin, type WechatStandin } from "../../../scripts/standins/wechat.js";
 import { SECRET_SOURCES } from "../../../shared/config.js";
-import { apiEvent } from "../../support/events.js";
+import { urlEvent } from "../../support/events.js";
 import { readEvents } from "../../support/sse.js";
 import { setEnv, TEST_APPID, uniquePrefix } from "../../support/stack.js";
 import { loginAs } from "../../support/users.js";
@@ -97,7 +97,7 @@ const loginEnv = () => ({
   WX_API_BASE: wechat.url,
 });
 const loginEvent = () =>
-  apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `dee:${Math.random()}` }, base64: true });
+  urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `dee:${Math.random()}` }, base64: true });
 
 describe("dist bundles and ssm.js", () => {
   it("ship ssm.js exactly for the functions whose configuration can name an SSM secret", async () => {

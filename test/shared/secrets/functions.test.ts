@@ -10,7 +10,7 @@ import { main_handler as login } from "../../../functions/login/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/standins/openclaw.js";
 import { type SsmStandin, startSsmStandin } from "../../../scripts/standins/ssm.js";
 import { startWechatStandin, type WechatStandin } from "../../../scripts/standins/wechat.js";
-import { apiEvent, bodyOf } from "../../support/events.js";
+import { bodyOf, urlEvent } from "../../support/events.js";
 import { forbidInLogs, suiteLogs } from "../../support/log-guard.js";
 import { setEnv, TEST_APPID, uniquePrefix } from "../../support/stack.js";
 
@@ -31,9 +31,9 @@ let wxName = "";
 let ocName = "";
 
 const loginEvent = () =>
-  apiEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `sam:${++seq}-${Math.random()}` } });
+  urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `sam:${++seq}-${Math.random()}` } });
 const chatEvent = (token: string) =>
-  apiEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body: { message: "hello" } });
+  urlEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": token }, body: { message: "hello" } });
 
 /** Calls SSM received for one secret name. */
 const callsFor = (name: string) => ssm.calls.filter((c) => c.secretName === name).length;

@@ -1,9 +1,0 @@
-import { eraseUser } from "../../shared/account/erase.js";
-import { sessionGuard } from "../../shared/auth/guards.js";
-import { serve } from "../../shared/http/handler.js";
-import { withRedis } from "../../shared/redis/client.js";
-
-export const main_handler = serve("me-delete", { config: [], guard: sessionGuard() }, async ({ user, redis, keys }) => {
-  await withRedis(redis, () => eraseUser(redis, keys, user));
-  return { body: undefined };
-});
