@@ -117,6 +117,8 @@ export async function buildFunction(
     minify: true,
     legalComments: "none",
     logLevel: "warning",
+    // Redis scripts live in their own .lua files and are inlined as text.
+    loader: { ".lua": "text" },
   } as const;
   await build({
     ...common,

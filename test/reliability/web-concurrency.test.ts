@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { main_handler as history } from "../../functions/conversations/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { userIdOfToken } from "../../shared/auth/session.js";
 import { MessagesResponse } from "../../shared/schemas.js";
 import { bodyOf, scfContext, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
@@ -136,7 +137,7 @@ describe(`${USERS} users × ${TURNS_EACH} turns at once through one chat Web fun
           msg: "request",
           level: "info",
           status: 200,
-          user: userRef(wechat.openidFor(`crowd${turn.user}:`)),
+          user: userRef(userIdOfToken(turn.token)),
         }),
       ]);
     }
