@@ -89,12 +89,19 @@ export function functionNames(): FunctionName[] {
   return [...FUNCTION_NAMES].sort();
 }
 
-/** Bundles one function into `<outRoot>/<name>/index.js` (dist/ unless told otherwise). */
-export async function buildFunction(name: string, outRoot = DIST): Promise<BundleReport> {
+/**
+ * Bundles one function into `<outRoot>/<name>/index.js`, or server.js for a Web function (dist/
+ * unless told otherwise). `kind` overrides the route table, to build a function both ways.
+ */
+export async function buildFunction(
+  name: string,
+  outRoot = DIST,
+  kind: "event" | "web" = isWebFunction(name) ? "web" : "event",
+): Promise<BundleReport> {
   const outdir = path.join(outRoot, name);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const web = isWebFunction(name);
+  const web = kind === "web";
   const file = path.join(outdir, web ? "server.js" : "index.js");
   const common = {
     bundle: true,

@@ -151,8 +151,11 @@ export function asApiError(e: unknown): ApiError {
     : new ApiError("internal", "Internal error; it has been logged.", { operatorNote: "unexpected error", cause: e });
 }
 
-/** The one outcome line per invocation (plus the operator's note when there is one). */
-export function logOutcome(inv: Invocation, status: number, failure?: ApiError): void {
+/**
+ * The one outcome line per invocation (plus the operator's note when there is one). `hangUp`
+ * says why the client went away before the end: an info line, not an error of ours.
+ */
+export function logOutcome(inv: Invocation, status: number, failure?: ApiError, hangUp?: string): void {
   const outcome = {
     method: inv.line.method,
     path: inv.line.path,
@@ -163,7 +166,9 @@ export function logOutcome(inv: Invocation, status: number, failure?: ApiError):
     // Only the reason, never the address: a login limit keyed on a shared bucket shows here.
     clientAddress: inv.name && (routes[inv.name] as RouteDef).limit === "login" ? inv.line.client.note : undefined,
   };
-  if (failure?.operatorNote) {
+  if (hangUp) {
+    inv.log.info("client hung up", { ...outcome, reason: hangUp });
+  } else if (failure?.operatorNote) {
     const cause = failure.code === "internal" ? describeError(failure.cause) : {};
     inv.log.write(failure.logLevel, failure.operatorNote, { ...outcome, ...cause });
   } else {
