@@ -43,6 +43,8 @@ export interface OpenClawStandin extends Running {
   readonly aborted: number;
   /** Streams held open right now by a `hold…` fault, everything before the hold written. */
   readonly holding: number;
+  /** The most calls it has been answering at the same moment. */
+  readonly maxInFlight: number;
 }
 
 export interface OpenClawOptions {
@@ -52,9 +54,11 @@ export interface OpenClawOptions {
   port?: number;
   /** Pause between streamed pieces, to make streaming visible. */
   streamDelayMs?: number;
+  /** Holds every turn this long before answering, as a real model takes its time. */
+  replyDelayMs?: number;
+  /** Pads every reply to at least this many characters (a reply of a few KB). */
+  replyMinChars?: number;
 }
-
-/** Keeps a stream open, as a model still writing does, until the caller closes it. */
 
 /** The deterministic answer to a message. */
 export function standinReply(message: string, turn: number): string {
@@ -80,6 +84,13 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       }),
     );
   };
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const padded = (text: string) =>
+    options.replyMinChars && text.length < options.replyMinChars
+      ? `${text} ${"lorem ipsum ".repeat(Math.ceil((options.replyMinChars - text.length) / 12))}`
+      : text;
 
   const server = http.createServer(async (req, res) => {
     const json = (status: number, value: unknown) => {
@@ -88,7 +99,10 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       res.end(JSON.stringify(value));
     };
     const fail = (status: number, message: string, type: string) => json(status, { error: { message, type } });
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     res.on("close", () => {
+      inFlight--;
       if (!res.writableFinished) aborted++;
     });
 
@@ -125,6 +139,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       return fail(400, "messages must end with a user message", "invalid_request_error");
 
     const fault = faults.shift();
+    if (options.replyDelayMs) await sleep(options.replyDelayMs);
     if (fault && "delayMs" in fault) await sleep(fault.delayMs);
     if (fault && "hang" in fault) return;
     if (fault && "status" in fault && !("raw" in fault)) {
@@ -138,7 +153,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
     const key = typeof body.user === "string" ? body.user : "";
     const turn = (turns.get(key) ?? 0) + 1;
     turns.set(key, turn);
-    const reply = fault && "reply" in fault ? fault.reply : standinReply(last.content, turn);
+    const reply = fault && "reply" in fault ? fault.reply : padded(standinReply(last.content, turn));
     const usage = {
       prompt_tokens: tokensOf(last.content),
       completion_tokens: tokensOf(reply),
@@ -212,6 +227,9 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
     },
     get holding() {
       return holding;
+    },
+    get maxInFlight() {
+      return maxInFlight;
     },
   };
 }
