@@ -6,10 +6,12 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { main_handler as chat } from "../../functions/chat/index.js";
 import { request_handler } from "../../functions/chat-stream/index.js";
 import { main_handler as conversations } from "../../functions/conversations/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { jsonHandler } from "../../shared/http/web-server.js";
 import { estimateTokens } from "../../shared/limit/estimate.js";
 import { quotaWindow } from "../../shared/limit/quota.js";
 import type { RedisClient } from "../../shared/redis/client.js";
@@ -194,5 +196,71 @@ describe("a stream closed before done", () => {
     });
     expect(refused.status).toBe(429);
     expect(((await refused.json()) as { code: string }).code).toBe("quota_exceeded");
+  });
+});
+
+describe("a stream closed before its first piece", () => {
+  it("is charged the prompt's estimate and logged at info with its reason, never as an error", async () => {
+    const token = await loginAs("early-leaver");
+    const message = "never mind, I am off";
+    forbidInLogs(message);
+    const calls = openclaw.calls.length;
+    openclaw.queue({ hang: true });
+    const client = new AbortController();
+    const res = fetch(`${base}/api/chat/stream`, {
+      method: "POST",
+      signal: client.signal,
+      headers: { "content-type": "application/json", "x-wx-session": token },
+      body: JSON.stringify({ message, conversation_id: null }),
+    });
+    await expect.poll(() => openclaw.calls.length).toBe(calls + 1);
+    client.abort();
+    await expect(res).rejects.toThrow();
+    await expect.poll(() => logs.lines.some((l) => l.msg === "client hung up")).toBe(true);
+    await handled;
+    expect(await quotaCounter(token)).toBe(estimateTokens(message));
+    expect(logs.lines.find((l) => l.msg === "client hung up")).toMatchObject({
+      level: "info",
+      reason: "closed before the reply",
+      status: 499,
+    });
+    expect(logs.lines.filter((l) => l.level === "error" || l.level === "warn")).toEqual([]);
+  });
+});
+
+describe("a JSON chat (Web function) whose client left mid-turn", () => {
+  it("runs to its end: recorded and charged OpenClaw's usage, as if the client had stayed", async () => {
+    const web = jsonHandler(chat);
+    let done: Promise<unknown> = Promise.resolve();
+    const jsonServer = createServer((req, res) => {
+      // The Web server logs what this rejects with (ClientGone) as a hang-up at info.
+      done = web(req, res).catch((e: unknown) => e);
+    });
+    await new Promise<void>((r) => jsonServer.listen(0, "127.0.0.1", r));
+    try {
+      const token = await loginAs("json-leaver");
+      const message = "a question whose asker will not wait";
+      forbidInLogs(message);
+      const calls = openclaw.calls.length;
+      openclaw.queue({ delayMs: 300 });
+      const client = new AbortController();
+      const res = fetch(`http://127.0.0.1:${(jsonServer.address() as AddressInfo).port}/api/chat`, {
+        method: "POST",
+        signal: client.signal,
+        headers: { "content-type": "application/json", "x-wx-session": token },
+        body: JSON.stringify({ message, conversation_id: null }),
+      });
+      await expect.poll(() => openclaw.calls.length).toBe(calls + 1);
+      client.abort();
+      await expect(res).rejects.toThrow();
+      expect(String(await done)).toContain("client hung up");
+      const reply = standinReply(message, 1);
+      expect(await quotaCounter(token)).toBe(Math.ceil(message.length / 4) + Math.ceil(reply.length / 4));
+      const list = await conversations(urlEvent({ path: "/api/conversations", headers: { "x-wx-session": token } }));
+      expect(bodyOf(list).conversations).toHaveLength(1);
+    } finally {
+      jsonServer.closeAllConnections();
+      jsonServer.close();
+    }
   });
 });
