@@ -62,7 +62,9 @@ describe("global daily token cap", () => {
     setEnv({ GLOBAL_DAILY_TOKEN_QUOTA: "20" });
     const users = await Promise.all(Array.from({ length: 8 }, (_, i) => loginAs(`race${i}`)));
     const results = await Promise.all(users.map((t) => postChat(t, { message: "all at once" })));
-    expect(results.every((r) => r.statusCode === 200)).toBe(true);
+    // Those whose gate ran before two turns were recorded are served; that is at least two.
+    expect(results.filter((r) => r.statusCode === 200).length).toBeGreaterThanOrEqual(2);
+    expect(results.every((r) => r.statusCode === 200 || r.statusCode === 429)).toBe(true);
     expect(await globalCounter()).toBeGreaterThanOrEqual(20);
     const late = await Promise.all(users.map((t) => postChat(t, { message: "too late" })));
     expect(late.every((r) => r.statusCode === 429)).toBe(true);
