@@ -14,13 +14,13 @@ import type { chatPage } from "../../miniprogram/pages/chat/controller";
 import { type conversationsPage, DELETE_QUESTION } from "../../miniprogram/pages/conversations/controller";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
+import { all, eventually, screen, send, shows, textOf, titles } from "./support/screen";
 import {
   type CompiledProject,
   compileProject,
   type InstalledDom,
   installDom,
   loadSimulate,
-  type RenderedElement,
   renderPage,
   type SimComponent,
   type Simulate,
@@ -71,58 +71,6 @@ async function openList(): Promise<ListPage> {
   const page: ListPage = renderPage(simulate, project, dom, "pages/conversations/conversations");
   await page.instance.onShow();
   return page;
-}
-
-function element(page: SimComponent, selector: string): SimComponent {
-  const found = page.querySelector(selector);
-  if (!found) throw new Error(`nothing rendered matches ${selector}`);
-  return found;
-}
-
-/** Types into the message box and taps Send, as events on the rendered elements. */
-function send(page: ChatPage, text: string): void {
-  element(page, ".input").dispatchEvent("input", { detail: { value: text, cursor: text.length } });
-  element(page, ".send").dispatchEvent("tap");
-}
-
-/** Rendered elements of the WXML class `name` (the DOM has it prefixed with the page's tag). */
-const all = (root: RenderedElement, name: string): RenderedElement[] =>
-  Array.from(root.querySelectorAll(`[class~="main--${name}"]`));
-
-const textOf = (el: RenderedElement | null | undefined) => el?.textContent?.trim() ?? "";
-
-/** The conversation on screen: one line per row, "role: bubble text [error]". */
-function screen(page: ChatPage): string[] {
-  return all(page.dom, "row").map((row) => {
-    const role = /(?:^|\s)main--user(?:\s|$)/.test(row.getAttribute("class") ?? "") ? "user" : "assistant";
-    const error = textOf(row.querySelector('[class~="main--error"]'));
-    return `${role}: ${textOf(row.querySelector('[class~="main--bubble"]'))}${error ? ` [${error}]` : ""}`;
-  });
-}
-
-/** The titles the list shows, top to bottom. */
-const titles = (page: ListPage) => all(page.dom, "title").map((el) => textOf(el));
-
-/**
- * Waits for the screen to read `expected`: a turn ends when the backend has answered, at no
- * set time. Fails with the difference if it never does.
- */
-async function shows(read: () => string[], expected: string[]): Promise<void> {
-  const until = Date.now() + 15_000;
-  while (JSON.stringify(read()) !== JSON.stringify(expected) && Date.now() < until) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  expect(read()).toEqual(expected);
-}
-
-async function eventually<T>(what: string, probe: () => T | undefined): Promise<T> {
-  const until = Date.now() + 15_000;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > until) throw new Error(`never happened: ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
 }
 
 describe("the chat page, rendered", () => {

@@ -137,9 +137,14 @@ export interface CompiledProject {
   remove(): void;
 }
 
-/** Compiles miniprogram/ into a fresh folder (one per call: test files run in parallel). */
+/** A fresh folder under .cache/ (one per call: test files run in parallel). */
+export function cacheFolder(name: string): string {
+  return path.join(ROOT, ".cache", name, `${process.pid}-${Date.now().toString(36)}`);
+}
+
+/** Compiles miniprogram/ with esbuild, one file at a time, into a fresh folder. */
 export function compileProject(): CompiledProject {
-  const root = path.join(ROOT, ".cache", "miniprogram-simulate", `${process.pid}-${Date.now().toString(36)}`);
+  const root = cacheFolder("miniprogram-simulate");
   const miniprogram = path.join(ROOT, "miniprogram");
   const sources: string[] = [];
   copyTree(miniprogram, root, sources);
@@ -158,7 +163,12 @@ export function compileProject(): CompiledProject {
     ],
     { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] },
   );
-  // The project's package.json says "module"; the compiled files are CommonJS, as in WeChat.
+  return compiledProject(root);
+}
+
+/** A folder holding a compiled project (as compileProject leaves it, or another compiler). */
+export function compiledProject(root: string): CompiledProject {
+  // The repository's package.json says "module"; the compiled files are CommonJS, as in WeChat.
   writeFileSync(path.join(root, "package.json"), '{ "type": "commonjs" }\n');
   const require = createRequire(import.meta.url);
   return {
