@@ -112,6 +112,8 @@ export const GROUPS = {
     "OPENCLAW_AGENT_ID",
     "OPENCLAW_TIMEOUT_MS",
   ],
+  /** Only where OpenClaw is: the deep health check reaches it without holding its token. */
+  openclawOrigin: ["OPENCLAW_BASE_URL"],
   conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
   quota: ["DAILY_TOKEN_QUOTA"],
   /** When WX_MSG_SEC_CHECK is on, the "wechat" group is required too (checked at use). */

@@ -28,7 +28,7 @@ export interface FunctionDef {
 }
 
 export const functions = {
-  health: { kind: "event", routes: ["health"], memoryMB: 128, timeoutS: 10, concurrency: 1 },
+  health: { kind: "event", routes: ["health"], memoryMB: 128, timeoutS: 7, concurrency: 1 },
   login: { kind: "event", routes: ["login"], memoryMB: 128, timeoutS: 28, concurrency: 1 },
   logout: { kind: "event", routes: ["logout"], memoryMB: 128, timeoutS: 10, concurrency: 1 },
   chat: { kind: "event", routes: ["chat"], memoryMB: 128, timeoutS: 83, concurrency: 1 },

@@ -1,6 +1,6 @@
 /**
- * Checks the deploy environment before anything is built or sent. The Components CLI turns an
- * unset `${env:X}` into nothing at all, so a forgotten secret would deploy a function that
+ * Checks the deploy environment before anything is sent. The functions' variables are passed by
+ * name from the deployer's environment, so a forgotten secret would deploy a function that
  * answers 503 — or one that talks to the wrong place. Each function's variables are judged by
  * the function's own configuration code (shared/config.ts loadConfig, with the groups it reads),
  * so any rule it has — defaults, formats, one variable standing in for another — applies here
@@ -8,7 +8,8 @@
  */
 import { safeParse } from "zod/mini";
 import { ConfigInvalid, ENV, type EnvName, GROUPS, type Group, loadConfig } from "../../shared/config.js";
-import { DEADLINES, DEPLOY_VARIABLES, type DeployVariable, type FunctionPlan } from "./plan.js";
+import { DEADLINES, type FunctionPlan } from "./plan.js";
+import { DEPLOY_VARIABLES, type DeployVariable, type DeployVariableSpec, isSet, settingsProblems } from "./settings.js";
 
 export type Status = "set" | "default" | "missing" | "invalid" | "unset";
 
@@ -25,13 +26,7 @@ export interface EnvReport {
   /** One line per missing or invalid variable, naming it. */
   problems: string[];
   warnings: string[];
-  /** The environment the CLI runs with: the given one plus the deployment's defaults. */
-  childEnv: NodeJS.ProcessEnv;
 }
-
-/** Deploy tooling writes "undefined" for an unset `${env:X}`; the functions treat it as unset too. */
-export const isSet = (value: string | undefined): value is string =>
-  value !== undefined && value !== "" && value !== "undefined";
 
 /** The config groups a function asks for: loadConfig reads every variable of each group it is given. */
 export function groupsOf(variables: readonly EnvName[]): Group[] {
@@ -59,17 +54,9 @@ function judgedByFunction(env: NodeJS.ProcessEnv, plan: FunctionPlan): Map<strin
   }
 }
 
-function deployVariablesUsed(plans: readonly FunctionPlan[]): DeployVariable[] {
-  const used: DeployVariable[] = [
-    "TENCENT_SECRET_ID",
-    "TENCENT_SECRET_KEY",
-    "APIGW_SERVICE_ID",
-    "SCF_REGION",
-    "SCF_RUNTIME",
-  ];
-  if (plans.some((p) => p.vpc)) used.push("SCF_VPC_ID", "SCF_SUBNET_ID");
-  if (plans.some((p) => p.role)) used.push("SCF_ROLE");
-  return used;
+/** Whether the deployment needs `name` set, given what the functions need. */
+function required(spec: DeployVariableSpec, plans: readonly FunctionPlan[]): boolean {
+  return spec.required === "always" || (spec.required === "vpc" && plans.some((p) => p.vpc));
 }
 
 /** The state of a variable no function complained about. */
@@ -81,25 +68,27 @@ function accepted(name: EnvName, value: string | undefined): { status: Status; n
   return { status: "unset", note: parsed.data === undefined ? "optional" : `default ${String(parsed.data)}` };
 }
 
-/** Deadlines longer than the function and API Gateway timeouts were sized for. */
+/** Deadlines longer than the function timeouts were sized for. */
 function deadlineProblem(name: EnvName, env: NodeJS.ProcessEnv): string | undefined {
   const deadline = (DEADLINES as Partial<Record<EnvName, { maxMs: number }>>)[name];
   const value = env[name];
   if (!deadline || !isSet(value) || !/^\d+$/.test(value.trim()) || Number(value) <= deadline.maxMs) return undefined;
-  return `above ${deadline.maxMs}, the most the function and API Gateway timeouts allow (scripts/deploy/plan.ts DEADLINES)`;
+  return `above ${deadline.maxMs}, the most the function timeouts allow (scripts/deploy/plan.ts DEADLINES)`;
 }
 
 export function checkEnvironment(env: NodeJS.ProcessEnv, plans: readonly FunctionPlan[]): EnvReport {
   const rows: VariableRow[] = [];
-  const childEnv: NodeJS.ProcessEnv = { ...env };
+  const formats = settingsProblems(env);
 
-  for (const name of deployVariablesUsed(plans)) {
-    const spec: { required?: true; default?: string; meaning: string } = DEPLOY_VARIABLES[name];
-    if (isSet(env[name])) rows.push({ name, status: "set", usedBy: [], note: spec.meaning });
+  for (const name of Object.keys(DEPLOY_VARIABLES) as DeployVariable[]) {
+    const spec: DeployVariableSpec = DEPLOY_VARIABLES[name];
+    if (name === "SCF_ROLE" && !plans.some((p) => p.role)) continue;
+    const format = formats.get(name);
+    if (format) rows.push({ name, status: "invalid", usedBy: [], note: format });
+    else if (isSet(env[name])) rows.push({ name, status: "set", usedBy: [], note: spec.meaning });
     else if (spec.default !== undefined) {
-      childEnv[name] = spec.default;
       rows.push({ name, status: "default", usedBy: [], note: `${spec.default} (${spec.meaning})` });
-    } else if (spec.required) rows.push({ name, status: "missing", usedBy: [], note: spec.meaning });
+    } else if (required(spec, plans)) rows.push({ name, status: "missing", usedBy: [], note: spec.meaning });
     else rows.push({ name, status: "unset", usedBy: [], note: spec.meaning });
   }
 
@@ -119,8 +108,6 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, plans: readonly Functio
             note: reason === "missing" ? "" : reason,
             usedBy,
           };
-    // Unset optional variables stay out of the functions' environment instead of arriving as "undefined".
-    if (!isSet(env[name])) delete childEnv[name];
     rows.push({ name, ...row });
   }
 
@@ -129,7 +116,7 @@ export function checkEnvironment(env: NodeJS.ProcessEnv, plans: readonly Functio
     .map((r) => `${r.name}: ${r.status}${r.note ? ` — ${r.note}` : ""}`);
   const warnings: string[] = [];
   if (users.has("OPENCLAW_TOKEN") && !isSet(env.OPENCLAW_TOKEN) && !isSet(env.OPENCLAW_TOKEN_SSM_NAME)) {
-    warnings.push("OPENCLAW_TOKEN is unset: the OpenClaw gateway should require token auth (README, Deploy).");
+    warnings.push("OPENCLAW_TOKEN is unset: the OpenClaw gateway should require token auth (docs/deploy.md).");
   }
-  return { rows, problems, warnings, childEnv };
+  return { rows, problems, warnings };
 }

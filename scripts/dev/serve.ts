@@ -1,5 +1,5 @@
 /**
- * The local API Gateway process that `npm run dev` runs (and restarts on source changes). Its
+ * The local custom domain process that `npm run dev` runs (and restarts on source changes). Its
  * environment, Redis and stand-ins come from the supervisor in scripts/dev.ts, which outlives it.
  */
 import { closeRedisClients } from "../../shared/redis/client.js";

@@ -3,7 +3,7 @@
  * OPENCLAW_STATE_DIR and config file, token auth, the OpenAI-compatible endpoint enabled, and
  * one custom model provider as the default agent's model. Everything OpenClaw would fetch from
  * outside (model catalog, update check, channels, LAN discovery, scheduled runs) is switched off.
- * The agents get no tools and no skills, as the deployment guide requires (README, "2. OpenClaw").
+ * The agents get no tools and no skills, as the deployment guide requires (docs/deploy.md, "4. OpenClaw on a private address").
  *
  * The gateway runs in its own process group; a tiny watcher process kills that group when the
  * process that started it goes away for any reason (Ctrl-C, a crash, a failed test run), so no

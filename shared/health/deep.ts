@@ -50,7 +50,7 @@ function setting(read: () => string): string {
 
 /** Any HTTP answer below 500 means the gateway is up and listening; 5xx means it is not well. */
 async function reachOpenClaw(): Promise<void> {
-  const base = setting(() => loadConfig(process.env, ["openclaw"]).OPENCLAW_BASE_URL);
+  const base = setting(() => loadConfig(process.env, ["openclawOrigin"]).OPENCLAW_BASE_URL);
   const res = await fetchText(new URL("/", base), { method: "GET", timeoutMs: DEEP_CHECK_MS });
   if (res.status >= 500) throw new Error(`answered ${res.status}`);
 }

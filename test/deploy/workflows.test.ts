@@ -7,6 +7,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { ROOT } from "../../scripts/build.js";
+import { DEPLOY_VARIABLES } from "../../scripts/deploy/settings.js";
+import { ENV, SECRET_SOURCES } from "../../shared/config.js";
 
 interface Step {
   run?: string;
@@ -43,12 +45,30 @@ describe("GitHub workflows", () => {
     }
   });
 
-  it("deploys on a version tag, only after the tests pass", () => {
+  it("deploys on a version tag with npm run deploy, only after the tests pass", () => {
     const deploy = workflow("deploy.yml");
     expect((deploy.on.push as { tags: string[] }).tags).toContain("v*");
     expect(deploy.jobs.test?.uses).toBe("./.github/workflows/test.yml");
     expect([deploy.jobs.deploy?.needs].flat()).toContain("test");
     const runs = (deploy.jobs.deploy?.steps ?? []).map((s) => s.run ?? "");
-    expect(runs.some((r) => r.startsWith("npm run deploy -- --stage"))).toBe(true);
+    expect(runs.some((r) => r.startsWith("npm run deploy"))).toBe(true);
+    expect(runs.join("\n")).not.toMatch(/components|serverless/i);
+  });
+
+  it("hands the deploy step every variable the deployment and the functions read, secrets from secrets", () => {
+    const steps = workflow("deploy.yml").jobs.deploy?.steps ?? [];
+    const step = steps.find((s) => (s.run ?? "").startsWith("npm run deploy"));
+    const given = step?.env ?? {};
+    const secret = new Set<string>([
+      "TENCENTCLOUD_SECRETID",
+      "TENCENTCLOUD_SECRETKEY",
+      "TENCENTCLOUD_SESSIONTOKEN",
+      "REDIS_URL", // carries the Redis password
+      ...Object.keys(SECRET_SOURCES),
+    ]);
+    for (const name of [...Object.keys(DEPLOY_VARIABLES), ...Object.keys(ENV)]) {
+      const source = secret.has(name) ? "secrets" : "vars";
+      expect(given[name], name).toBe(`\${{ ${source}.${name} }}`);
+    }
   });
 });
