@@ -93,8 +93,9 @@ describe("the project under miniprogram-ci", () => {
     for (const page of pages) {
       for (const ext of [".js", ".json", ".wxml", ".wxss"]) expect(result, page + ext).toContain(page + ext);
     }
-    // project.config.json was applied: its packOptions leave tsconfig.json out.
+    // project.config.json was applied: its packOptions leave tsconfig.json and README.md out.
     expect(result).not.toContain("tsconfig.json");
+    expect(result).not.toContain("README.md");
     expect(readFileSync(path.join(out, "pages/chat/chat.js"), "utf8")).toMatch(/\bComponent\(/);
   });
 
