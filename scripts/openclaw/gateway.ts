@@ -3,7 +3,9 @@
  * OPENCLAW_STATE_DIR and config file, token auth, the OpenAI-compatible endpoint enabled, and
  * one custom model provider as the default agent's model. Everything OpenClaw would fetch from
  * outside (model catalog, update check, channels, LAN discovery, scheduled runs) is switched off.
- * The agents get no tools and no skills, as the deployment guide requires (docs/deploy.md, "4. OpenClaw on a private address").
+ * The agents get no tools and no skills, as the deployment guide requires (docs/deploy.md,
+ * "4. OpenClaw on a private address"), unless a test gives them local skills (written into the
+ * agent's workspace and allowed by name) to see whether a form of user text selects one.
  *
  * The gateway runs in its own process group; a tiny watcher process kills that group when the
  * process that started it goes away for any reason (Ctrl-C, a crash, a failed test run), so no
@@ -23,6 +25,16 @@ export interface GatewayOptions {
   provider: { url: string; apiKey: string; modelId: string };
   port?: number;
   readyTimeoutMs?: number;
+  /** Workspace skills the agent may use (none by default). */
+  skills?: LocalSkill[];
+}
+
+/** A skill in the agent's workspace: `skills/<name>/SKILL.md`. */
+export interface LocalSkill {
+  name: string;
+  description: string;
+  /** The skill's instructions (SKILL.md below its front matter). */
+  body: string;
 }
 
 export interface RunningGateway {
@@ -37,8 +49,9 @@ export interface RunningGateway {
 
 export const PROVIDER_ID = "wxtest";
 
-export function gatewayConfig(options: GatewayOptions, port: number, stateDir: string) {
+export function gatewayConfig(options: GatewayOptions, port: number, stateDir: string, workspace: string) {
   const { provider } = options;
+  const skills = (options.skills ?? []).map((s) => s.name);
   return {
     gateway: {
       mode: "local",
@@ -73,7 +86,13 @@ export function gatewayConfig(options: GatewayOptions, port: number, stateDir: s
     // gateway's owner, and by default the agent has shell, files, config and session tools, and
     // `$skill` or `/skill` in a message would pick a skill. Same settings as the README's.
     tools: { deny: ["*"] },
-    agents: { defaults: { model: { primary: `${PROVIDER_ID}/${provider.modelId}` }, skills: [] } },
+    agents: {
+      defaults: {
+        model: { primary: `${PROVIDER_ID}/${provider.modelId}` },
+        skills,
+        ...(skills.length > 0 ? { workspace } : {}),
+      },
+    },
     update: { checkOnStart: false },
     logging: { file: path.join(stateDir, "logs", "openclaw.log") },
   };
@@ -117,9 +136,16 @@ export async function startOpenClawGateway(options: GatewayOptions): Promise<Run
   const home = path.join(root, "home");
   const stateDir = path.join(root, "state");
   const configPath = path.join(root, "openclaw.json");
+  const workspace = path.join(root, "workspace");
   mkdirSync(home, { recursive: true });
   mkdirSync(stateDir, { recursive: true });
-  writeFileSync(configPath, `${JSON.stringify(gatewayConfig(options, port, stateDir), null, 2)}\n`);
+  for (const skill of options.skills ?? []) {
+    const dir = path.join(workspace, "skills", skill.name);
+    mkdirSync(dir, { recursive: true });
+    const front = `---\nname: ${skill.name}\ndescription: ${JSON.stringify(skill.description)}\n---\n\n`;
+    writeFileSync(path.join(dir, "SKILL.md"), `${front}${skill.body}\n`);
+  }
+  writeFileSync(configPath, `${JSON.stringify(gatewayConfig(options, port, stateDir, workspace), null, 2)}\n`);
 
   const { node, entry } = options.install;
   // A clean environment: nothing of ours (API keys, proxies, REDIS_URL…) leaks into OpenClaw.

@@ -6,7 +6,8 @@
  * reading OpenClaw's internals: which OpenClaw session the prompt belongs to (OpenClaw writes
  * `session=<key>` into the prompt), how many earlier assistant replies it carried (the
  * conversation so far) and every `#tag` in the user's messages, in order. Each call also keeps
- * the user messages' text and the tools and skills OpenClaw offered the model.
+ * the user messages' text, the tools and skills OpenClaw offered the model, and the skills the
+ * user's message selected (OpenClaw then tells the model to use them, before the request).
  *
  * Not to be confused with scripts/standins/openclaw.ts, which plays the gateway itself.
  */
@@ -43,6 +44,11 @@ export interface ProviderCall {
   tools: string[];
   /** Names of the skills the prompt's `<available_skills>` list offered the model. */
   skills: string[];
+  /**
+   * Skills the user's message selected (`$name`, `/name`, `/skill name`): OpenClaw lists them
+   * under "Use the following explicitly referenced skills…" before the user's request.
+   */
+  referencedSkills: string[];
   /** What the provider answered: a reply and its usage, or the fault it played. */
   reply?: string;
   usage?: Usage;
@@ -91,14 +97,18 @@ function textOf(message: Message): string {
 /** What the prompt reveals, and the deterministic reply that reports it. */
 export function describePrompt(
   messages: Message[],
-): Pick<ProviderCall, "session" | "priorReplies" | "tags" | "userTexts" | "skills"> {
+): Pick<ProviderCall, "session" | "priorReplies" | "tags" | "userTexts" | "skills" | "referencedSkills"> {
   const all = messages.map(textOf).join("\n");
   const skills = [...all.matchAll(/<skill>\s*<name>([^<]+)<\/name>/g)].map((m) => m[1] ?? "");
   const session = /session=(agent:[^\s|]+)/.exec(all)?.[1];
   const priorReplies = messages.filter((m) => m.role === "assistant").length;
   const userTexts = messages.filter((m) => m.role === "user").map(textOf);
   const tags = userTexts.flatMap((text) => [...text.matchAll(/#([A-Za-z0-9_-]+)/g)].map((t) => t[1] ?? ""));
-  return { session, priorReplies, tags, userTexts, skills };
+  const referencedSkills = userTexts.flatMap((text) => {
+    const list = /explicitly referenced skills[^\n]*\n((?:- [^\n]*\n)+)/.exec(text)?.[1] ?? "";
+    return [...list.matchAll(/^- (\S+)/gm)].map((m) => m[1] ?? "");
+  });
+  return { session, priorReplies, tags, userTexts, skills, referencedSkills };
 }
 
 export function providerReply(seen: Pick<ProviderCall, "session" | "priorReplies" | "tags">): string {

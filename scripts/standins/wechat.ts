@@ -6,7 +6,9 @@
  * - `POST /cgi-bin/stable_token`: `{access_token, expires_in}`; `force_refresh` issues a new
  *   token and invalidates the old one;
  * - `POST /wxa/msg_sec_check?access_token=…` (version 2): `{errcode: 0, result: {suggest, label}}`;
- *   content containing one of `riskyWords` is "risky"; an unknown token is errcode 40001.
+ *   content containing one of `riskyWords` whole is "risky" (a word cut across two calls passes
+ *   both, as a keyword check on each piece would, so tests can show that no cut splits a word);
+ *   content over 2,500 UTF-16 units is errcode 40003; an unknown token is errcode 40001.
  *
  * A code `<name>:<anything>` logs in the stable dev user `<name>`; any other code logs in
  * "dev". Tests can queue scripted answers (errcodes, garbage) and add a delay.
@@ -111,6 +113,7 @@ export async function startWechatStandin(options: WechatOptions): Promise<Wechat
       if (body.version !== 2 || typeof body.openid !== "string" || content.length > SEC_CHECK_MAX_CHARS) {
         return send(200, JSON.stringify({ errcode: 40003, errmsg: "invalid args" }));
       }
+      // Each call is judged alone: only a word wholly inside this content counts.
       const suggest = risky.some((w) => content.includes(w)) ? "risky" : "pass";
       return send(
         200,

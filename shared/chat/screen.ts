@@ -2,7 +2,10 @@
  * Content security for chat (WX_MSG_SEC_CHECK=true): every user message is checked with WeChat's
  * msgSecCheck before it reaches OpenClaw, and every reply before it reaches the user — whole for
  * JSON replies, in sentence-sized segments for streamed ones, which are released only once
- * checked. WeChat unreachable → 503 (fail-closed) unless WX_MSG_SEC_CHECK_FAIL_OPEN=true.
+ * checked. No cut lets a flagged term through: long text goes in overlapping pieces, and a
+ * streamed segment is checked together with the unreleased tail of the one before
+ * (docs/content-security.md). WeChat unreachable → 503 (fail-closed) unless
+ * WX_MSG_SEC_CHECK_FAIL_OPEN=true.
  */
 import type { Redis } from "ioredis";
 import type { SessionUser } from "../auth/session.js";
@@ -12,7 +15,7 @@ import type { Logger } from "../log.js";
 import type { RedisKeys } from "../redis/keys.js";
 import { resolveSecrets } from "../secrets/resolve.js";
 import { accessToken, wechatDown } from "../wechat/access-token.js";
-import { piecesOf, secCheck, type Verdict } from "../wechat/sec-check.js";
+import { insidePair, piecesOf, SEC_CHECK_OVERLAP, secCheck, type Verdict } from "../wechat/sec-check.js";
 
 /** Shown instead of a reply that failed the check. */
 export const BLOCKED_REPLY_NOTICE = "抱歉，这条回复未通过内容安全检查，无法显示。";
@@ -110,35 +113,51 @@ export function contentScreen(ctx: ScreenContext): Screen | undefined {
       return (await risky(text)) ? BLOCKED_REPLY_NOTICE : text;
     },
     releaser(emit) {
-      let buffer = "";
+      // `pending` is text not yet released; its first `held` units were already checked, as the
+      // end of the previous window. Each window is that held tail plus a new segment, and every
+      // window but the last keeps its final SEC_CHECK_OVERLAP units back: a term that long
+      // spanning two segments is checked whole before any of it is shown.
+      let pending = "";
+      let held = 0;
       let released = "";
       let blocked = false;
       let failure: unknown;
       let chain = Promise.resolve();
+      const release = (text: string) => {
+        if (text === "") return;
+        released += text;
+        emit(text);
+      };
       const drain = async (final: boolean) => {
         while (!blocked && failure === undefined) {
-          const end = final ? buffer.length : segmentEnd(buffer);
-          if (end <= 0) return;
-          const segment = buffer.slice(0, end);
-          buffer = buffer.slice(end);
+          const fresh = pending.slice(held);
+          const end = final ? fresh.length : segmentEnd(fresh);
+          if (end <= 0) {
+            if (final) release(pending);
+            return;
+          }
+          const window = pending.slice(0, held + end);
           try {
-            if (await risky(segment)) {
+            if (await risky(window)) {
               blocked = true;
-              released += BLOCKED_REPLY_NOTICE;
-              emit(BLOCKED_REPLY_NOTICE);
+              release(BLOCKED_REPLY_NOTICE);
               return;
             }
           } catch (e) {
             failure = e;
             return;
           }
-          released += segment;
-          emit(segment);
+          let cut = final ? window.length : Math.max(0, window.length - SEC_CHECK_OVERLAP);
+          if (insidePair(window, cut)) cut--;
+          release(window.slice(0, cut));
+          pending = pending.slice(cut);
+          held = window.length - cut;
+          if (final && pending === "") return;
         }
       };
       return {
         push(delta) {
-          buffer += delta;
+          pending += delta;
           chain = chain.then(() => drain(false));
         },
         async finish() {

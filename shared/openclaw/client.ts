@@ -1,11 +1,13 @@
 /**
- * OpenClaw's OpenAI-compatible endpoint (contract §5). We send only the new user message under
- * the conversation's opaque `user` key (OpenClaw keeps the transcript per key) and nothing else
- * the client chose. Failures map to the contract's codes; misconfiguration gets an operator line.
+ * OpenClaw's OpenAI-compatible endpoint (contract §5). We send only the new user message, its
+ * skill references defused (./defuse.ts), under the conversation's opaque `user` key (OpenClaw
+ * keeps the transcript per key) and nothing else the client chose. Failures map to the
+ * contract's codes; misconfiguration gets an operator line.
  */
 import type { ConfigOf } from "../config.js";
 import { ApiError } from "../errors.js";
 import { fetchText, type HttpResult, UpstreamTimeout } from "../net/http-client.js";
+import { defuse } from "./defuse.js";
 
 export type OpenClawConfig = ConfigOf<"openclaw">;
 
@@ -13,16 +15,6 @@ export interface Answer {
   text: string;
   tokens: number;
 }
-
-/**
- * OpenClaw reads `$<name>` anywhere in a message, and `/<name>` or `/skill <name>` at its start,
- * as a request to use that skill (chat commands such as /reset are not parsed on this endpoint).
- * A word joiner (U+2060: invisible, and not whitespace, so OpenClaw's trim keeps it) after such a
- * `$` and before a leading `/` leaves the text to the model as typed and matches no skill: the
- * client chooses nothing but its words.
- */
-export const asPlainText = (message: string): string =>
-  message.replace(/\$(?=[-A-Za-z0-9_:])/g, "$$\u2060").replace(/^(\s*)\//, "$1\u2060/");
 
 let lastBase = "";
 let lastUrl: URL | undefined;
@@ -44,7 +36,7 @@ export function completionRequest(config: OpenClawConfig, userKey: string, messa
   if (config.OPENCLAW_TOKEN) headers.authorization = `Bearer ${config.OPENCLAW_TOKEN}`;
   const body: Record<string, unknown> = {
     model: `openclaw:${config.OPENCLAW_AGENT_ID}`,
-    messages: [{ role: "user", content: asPlainText(message) }],
+    messages: [{ role: "user", content: defuse(message) }],
     user: userKey,
   };
   if (stream) Object.assign(body, { stream: true, stream_options: { include_usage: true } });
@@ -78,7 +70,7 @@ function readFailure(text: string, message: string): Failure {
     const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } };
     const type = typeof parsed.error?.type === "string" ? parsed.error.type : "unknown";
     const detail = typeof parsed.error?.message === "string" ? parsed.error.message : "";
-    const cut = detail.split(message).join("[message]").split(asPlainText(message)).join("[message]");
+    const cut = detail.split(message).join("[message]").split(defuse(message)).join("[message]");
     return { type, detail: cut.slice(0, 160) };
   } catch {
     return { type: "unparsable", detail: "" };

@@ -47,16 +47,40 @@ export async function secCheck(
   return { verdict: suggest };
 }
 
-/** Splits text into pieces WeChat accepts, never inside a surrogate pair. */
-export function piecesOf(text: string, max = SEC_CHECK_MAX_CHARS): string[] {
-  const pieces: string[] = [];
+const isHigh = (c: number) => c >= 0xd800 && c <= 0xdbff;
+const isLow = (c: number) => c >= 0xdc00 && c <= 0xdfff;
+
+/** True when `at` falls between the two halves of a surrogate pair. */
+export const insidePair = (text: string, at: number): boolean =>
+  at > 0 && at < text.length && isHigh(text.charCodeAt(at - 1)) && isLow(text.charCodeAt(at));
+
+/**
+ * Consecutive pieces share at least this many UTF-16 units, so that any run of text this long
+ * (a flagged word or phrase) lies whole inside one piece, wherever the cut falls. WeChat does
+ * not say how long a term it matches can be: we assume 64 units covers them (docs/content-security.md).
+ */
+export const SEC_CHECK_OVERLAP = 64;
+
+/**
+ * The `[start, end)` windows that cover `text` in pieces of at most `max` units, each sharing at
+ * least `overlap` units with the one before, none starting or ending inside a surrogate pair.
+ */
+export function windowsOf(text: string, max = SEC_CHECK_MAX_CHARS, overlap = SEC_CHECK_OVERLAP): [number, number][] {
+  if (max < overlap + 4) throw new RangeError("piece too small for its overlap");
+  const windows: [number, number][] = [];
+  if (text === "") return windows;
   let start = 0;
-  while (start < text.length) {
+  for (;;) {
     let end = Math.min(start + max, text.length);
-    const last = text.charCodeAt(end - 1);
-    if (end < text.length && last >= 0xd800 && last <= 0xdbff) end--;
-    pieces.push(text.slice(start, end));
-    start = end;
+    if (insidePair(text, end)) end--;
+    windows.push([start, end]);
+    if (end >= text.length) return windows;
+    // Stepping back from a cut pair only widens the overlap.
+    start = end - overlap;
+    if (insidePair(text, start)) start--;
   }
-  return pieces;
 }
+
+/** Text in overlapping pieces WeChat accepts (see windowsOf). */
+export const piecesOf = (text: string, max = SEC_CHECK_MAX_CHARS, overlap = SEC_CHECK_OVERLAP): string[] =>
+  windowsOf(text, max, overlap).map(([start, end]) => text.slice(start, end));

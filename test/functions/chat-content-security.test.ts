@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request_handler } from "../../functions/chat-stream/index.js";
 import { standinReply } from "../../scripts/standins/openclaw.js";
 import { BLOCKED_REPLY_NOTICE } from "../../shared/chat/screen.js";
+import { piecesOf, SEC_CHECK_OVERLAP } from "../../shared/wechat/sec-check.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
@@ -67,16 +68,23 @@ describe("content security (msgSecCheck v2)", () => {
     expect(stored?.dump).not.toContain("said: spicy");
   });
 
-  it("checks long replies in pieces of at most 2,500 characters", async () => {
+  it("checks long messages and replies in overlapping pieces of at most 2,500 characters", async () => {
     const token = await loginAs("csd");
     const long = "长".repeat(5000);
     const before = stack.wechat.secChecks.length;
     const { body } = await chatOk(token, { message: long });
-    // The 5,000-character message itself took two checks.
-    const replyChecks = stack.wechat.secChecks.slice(before + 2);
-    expect(replyChecks.length).toBe(Math.ceil(body.reply.length / 2500));
-    for (const c of replyChecks) expect(c.content.length).toBeLessThanOrEqual(2500);
-    expect(replyChecks.map((c) => c.content).join("")).toBe(body.reply);
+    const checks = stack.wechat.secChecks.slice(before).map((c) => c.content);
+    const messagePieces = piecesOf(long);
+    const replyPieces = piecesOf(body.reply);
+    // 5,000 units: pieces [0, 2500), [2436, 4936) and [4872, 5000), none over the limit.
+    expect(messagePieces.length).toBe(3);
+    expect(checks.sort()).toEqual([...messagePieces, ...replyPieces].sort());
+    for (const c of checks) expect(c.length).toBeLessThanOrEqual(2500);
+    for (const pieces of [messagePieces, replyPieces]) {
+      for (const [i, piece] of pieces.slice(1).entries()) {
+        expect((pieces[i] ?? "").slice(-SEC_CHECK_OVERLAP)).toBe(piece.slice(0, SEC_CHECK_OVERLAP));
+      }
+    }
   });
 
   it("caches the access token: concurrent cold callers fetch it once", async () => {
@@ -119,16 +127,22 @@ describe("content security (msgSecCheck v2)", () => {
 
   it("releases streamed text only in checked segments, and stops at a risky one", async () => {
     const token = await loginAs("csi");
-    stack.openclaw.queue({ reply: "First sentence is fine. Second one too! Then BADTAIL arrives. More after." });
+    const clean = "A fine sentence that goes on for a while. ".repeat(6);
+    stack.openclaw.queue({
+      reply: `First sentence is fine. Second one too! ${clean}Then BADTAIL arrives. More after.`,
+    });
     const events = await readEvents(await streamChat(token, "tell me something"));
     const deltas = events.filter((e) => e.event === "delta").map((e) => (e.data as { text: string }).text);
     expect(events.at(-1)?.event).toBe("done");
     expect(deltas.at(-1)).toBe(BLOCKED_REPLY_NOTICE);
     const shown = deltas.join("");
-    expect(shown).not.toContain("BADTAIL");
+    expect(shown).not.toContain("BAD");
     expect(shown.startsWith("First sentence is fine. Second one too!")).toBe(true);
-    // Every released segment (but the notice) was checked before it was sent.
-    const checked = new Set(stack.wechat.secChecks.map((c) => c.content));
-    for (const d of deltas.slice(0, -1)) expect(checked.has(d)).toBe(true);
+    // Every released piece of text (but the notice) was checked before it was sent, together
+    // with what follows it.
+    const checked = stack.wechat.secChecks.map((c) => c.content);
+    for (const d of deltas.slice(0, -1)) {
+      expect(checked.some((c) => c.includes(d) && c.length >= d.length + SEC_CHECK_OVERLAP)).toBe(true);
+    }
   });
 });

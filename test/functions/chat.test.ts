@@ -153,12 +153,17 @@ describe("POST /api/chat", () => {
 
   it("defuses OpenClaw skill references in the message, keeping the visible text", async () => {
     const token = await loginAs("lee");
-    const res = await send(token, "/weather now, or $github then $5");
-    expect(res.statusCode).toBe(200);
-    const messages = stack.openclaw.calls.at(-1)?.messages as Array<{ content: string }> | undefined;
-    const sent = messages?.[0]?.content ?? "";
-    expect(sent).toBe("\u2060/weather now, or $\u2060github then $\u20605");
-    expect(sent.replaceAll("\u2060", "")).toBe("/weather now, or $github then $5");
+    const sent = async (message: string) => {
+      expect((await send(token, message)).statusCode).toBe(200);
+      const messages = stack.openclaw.calls.at(-1)?.messages as Array<{ content: string }> | undefined;
+      return messages?.[0]?.content ?? "";
+    };
+    // A leading skill command: OpenClaw reads no `$` reference in such a message.
+    expect(await sent("/weather now, or $github then $5")).toBe("/\u2060weather now, or $github then $5");
+    // `$5` has no lower-case letter: not a reference (docs/directives.md).
+    const references = await sent("Ask $github then $5");
+    expect(references).toBe("Ask $\u2060github then $5");
+    expect(references.replaceAll("\u2060", "")).toBe("Ask $github then $5");
   });
 
   it("ignores unknown fields and forwards nothing the client chose but the message", async () => {

@@ -12,7 +12,7 @@ import { type RunningGateway, startOpenClawGateway } from "../../scripts/opencla
 import { type ModelProvider, startModelProvider } from "../../scripts/openclaw/model-provider.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { asPlainText } from "../../shared/openclaw/client.js";
+import { defuse } from "../../shared/openclaw/defuse.js";
 import { urlEvent } from "../support/events.js";
 import { readEvents } from "../support/sse.js";
 import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
@@ -336,8 +336,9 @@ describe("chat through a real OpenClaw gateway", () => {
 
   it("passes chat commands and directives to the model as plain text: no reset, no model or mode change", async () => {
     // On /v1/chat/completions OpenClaw runs the agent directly, without the command and
-    // directive parser its chat channels have (seen with 2026.9.6): each of these must reach the
-    // model word for word, in the same session, with the conversation so far.
+    // directive parser its chat channels have (seen with 2026.9.6): each of these reaches the
+    // model word for word (we do not defuse them: they select nothing), in the same session,
+    // with the conversation so far.
     const commands = [
       "/reset",
       "/new",
@@ -357,6 +358,7 @@ describe("chat through a real OpenClaw gateway", () => {
     const first = await sendOk(token, "Remember #apple");
     const session = await sessionOf(first.conversation_id);
     for (const [i, command] of commands.entries()) {
+      expect(defuse(command), command).toBe(command);
       const before = provider.calls.length;
       const body = await sendOk(token, command, first.conversation_id);
       const calls = provider.calls.slice(before);
@@ -365,7 +367,7 @@ describe("chat through a real OpenClaw gateway", () => {
       // The provider answered, not OpenClaw, and it saw the command as the user's words.
       expect(body.reply, command).toBe(call?.reply);
       expect(
-        call?.userTexts.some((text) => text.endsWith(`] ${asPlainText(command)}`)),
+        call?.userTexts.some((text) => text.endsWith(`] ${defuse(command)}`)),
         command,
       ).toBe(true);
       expect(call?.model, command).toBe(provider.modelId);
@@ -388,8 +390,15 @@ describe("chat through a real OpenClaw gateway", () => {
 
   it("passes skill references to the model as plain text, and the conversation goes on", async () => {
     // OpenClaw reads `$<skill>` anywhere in a message, and `/<skill>` or `/skill <name>` at its
-    // start, as a request to use that skill. Our client defuses them (asPlainText), so the user's
-    // words reach the model as typed and no skill is invoked.
+    // start, as a request to use that skill. Our client defuses them (shared/openclaw/defuse.ts),
+    // so the user's words reach the model as typed and no skill is invoked. Sent as typed, a
+    // reference to a skill the agent may not use (here any: `skills: []`) fails the turn.
+    const raw = await fetch(`${gateway.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${GATEWAY_TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "openclaw:main", messages: [{ role: "user", content: "Use $weather please" }] }),
+    });
+    expect(raw.status, await raw.text()).toBe(500);
     const token = await loginAs("quin");
     const first = await sendOk(token, "Hello #first");
     const session = await sessionOf(first.conversation_id);
@@ -401,7 +410,7 @@ describe("chat through a real OpenClaw gateway", () => {
       expect(call?.session, message).toBe(session);
       expect(call?.priorReplies, message).toBe(i + 1);
       expect(
-        call?.userTexts.some((text) => text.endsWith(`] ${asPlainText(message)}`)),
+        call?.userTexts.some((text) => text.endsWith(`] ${defuse(message)}`)),
         message,
       ).toBe(true);
       expect(

@@ -25,7 +25,7 @@ describe("npm run dev with nothing configured", () => {
   let dev: DevStack;
   beforeAll(async () => {
     dev = await startDevStack();
-  }, 40_000);
+  }, 60_000);
   afterAll(async () => {
     await dev?.stop();
   });
@@ -97,7 +97,7 @@ describe("npm run dev leaves no mess", () => {
       await new Promise((r) => setTimeout(r, 100));
     }
     for (const port of ports) expect(await portOpen(port), String(port)).toBe(false);
-  });
+  }, 60_000);
 
   it("refuses a port in use with one line naming PORT, a non-zero exit, and nothing started", async () => {
     const port = await freePort();
@@ -115,7 +115,7 @@ describe("npm run dev leaves no mess", () => {
     } finally {
       taken.close();
     }
-  });
+  }, 60_000);
 
   it("serves on HOST beyond 127.0.0.1 for a phone preview, with a loud note", async () => {
     const dev = await startDevStack({ HOST: "127.0.0.2" });
@@ -127,5 +127,5 @@ describe("npm run dev leaves no mess", () => {
     } finally {
       await dev.stop();
     }
-  });
+  }, 60_000);
 });

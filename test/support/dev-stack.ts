@@ -53,7 +53,7 @@ export const exited = (child: ChildProcess): Promise<number | null> =>
 export async function startDevStack(env: Record<string, string | undefined> = {}): Promise<DevStack> {
   const port = await freePort();
   const { child, output } = spawnDev({ PORT: String(port), ...env });
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 35_000;
   // The curl session is printed last, once the API answers.
   while (!output().includes("OpenAPI: http")) {
     if (child.exitCode !== null || Date.now() > deadline) {

@@ -31,7 +31,8 @@ process.on("message", async ({ id, event, env }) => {
   process.stdout.write = (chunk) => { out.push(String(chunk)); return true; };
   const started = performance.now();
   try {
-    const response = await main_handler(event, { request_id: id });
+    // SCF gives a string (a UUID); the same kind here.
+    const response = await main_handler(event, { request_id: require("node:crypto").randomUUID() });
     process.send({ id, response, ms: performance.now() - started, stdout: out.join("") });
   } catch (e) {
     process.send({ id, error: String(e && e.stack || e), stdout: out.join("") });
