@@ -86,7 +86,7 @@ describe("the chat page, rendered", () => {
       const last = bubbles.at(-1);
       if (last !== undefined) seen.push({ text: last, open: wx.requestsTo(CHAT).at(-1)?.finished !== true });
     };
-    const message = "Show me the reply as it is written";
+    const message = "Show me the reply as it is written, piece by piece, while it arrives";
     const reply = standinReply(message, 1);
     send(page, message);
     await shows(() => screen(page), [`user: ${message}`, `assistant: ${reply}`]);
