@@ -1,6 +1,8 @@
 import { configDefaults, defineConfig } from "vitest/config";
+import { luaText } from "./scripts/lua/vite-plugin.js";
 
 export default defineConfig({
+  plugins: [luaText],
   test: {
     include: ["test/**/*.test.ts"],
     // Against a real OpenClaw gateway: `npm run test:openclaw` (vitest.openclaw.config.ts).

@@ -1,7 +1,9 @@
 import { defineConfig } from "vitest/config";
+import { luaText } from "./scripts/lua/vite-plugin.js";
 
 /** `npm run test:openclaw`: our bundles against a real OpenClaw gateway (see README). */
 export default defineConfig({
+  plugins: [luaText],
   test: {
     include: ["test/openclaw/**/*.test.ts"],
     globalSetup: ["test/support/global-setup.ts", "test/openclaw/global-setup.ts"],

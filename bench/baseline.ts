@@ -54,7 +54,8 @@ export function bareChat(options: BaselineOptions) {
     const token = event.headers["x-wx-session"] ?? "";
     const { message } = JSON.parse(event.body) as { message: string };
     const hash = createHash("sha256").update(token).digest("hex");
-    const openid = await redis.hget(`${options.prefix}session:${hash}`, "openid");
+    // The session sits under the user's tag, which the token carries (shared/redis/keys.ts).
+    const openid = await redis.hget(`${options.prefix}{${token.slice(0, 16)}}:session:${hash}`, "openid");
     if (!openid) return { statusCode: 401, headers: {}, body: "{}" };
     const t0 = performance.now();
     const text = await post(

@@ -62,6 +62,9 @@ serveRpc({
       if (req.kind === "login") await doLogin();
       else if (req.kind === "chat-new") await expectStatus(await chat(chatEvent(null)), 200, "chat");
       else if (req.kind === "chat-continue") await expectStatus(await chat(chatEvent(conversationId)), 200, "chat");
+      // The same retry id each time: after the first, each is a replay of the finished turn.
+      else if (req.kind === "chat-replay")
+        await expectStatus(await chat(chatEvent(conversationId, "replayed")), 200, "chat");
       else await expectStatus(await chat(chatEvent(conversationId, `m-${process.pid}-${++seq}`)), 200, "chat");
     }
     return { ok: true };

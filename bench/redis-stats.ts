@@ -2,7 +2,7 @@
  * Redis commands per request, from the server's own statistics (INFO commandstats after CONFIG
  * RESETSTAT). Redis 7 counts the commands a script runs and those queued in MULTI as calls too,
  * so the round trips are taken from the server's MONITOR feed alongside: a script call, a
- * MULTI…EXEC block or a standalone command is one each.
+ * MULTI…EXEC block or a standalone command is one each. On a cluster, every node is counted.
  */
 import { Redis } from "ioredis";
 import { countRoundTrips } from "../test/support/round-trips.js";
@@ -29,27 +29,34 @@ export interface CommandCount {
   executed: Array<{ command: string; perRequest: number }>;
 }
 
-export async function commandCounter(url: string) {
-  const admin = new Redis(url);
-  const monitor = await countRoundTrips(url);
+/** Counts on one server, or summed over the nodes of a cluster (each node's URL given). */
+export async function commandCounter(urls: string | string[]) {
+  const list = Array.isArray(urls) ? urls : [urls];
+  const admins = list.map((url) => new Redis(url));
+  const monitor = await countRoundTrips(list);
   return {
     async count(requests: number, work: () => Promise<unknown>): Promise<CommandCount> {
-      await admin.config("RESETSTAT");
+      await Promise.all(admins.map((a) => a.config("RESETSTAT")));
       const measured = await monitor.measure(work);
-      const stats = parseCommandStats(await admin.info("commandstats"));
+      const stats = new Map<string, number>();
+      for (const a of admins) {
+        for (const [command, calls] of parseCommandStats(await a.info("commandstats"))) {
+          stats.set(command, (stats.get(command) ?? 0) + calls);
+        }
+      }
       const executed = [...stats]
         .map(([command, calls]) => ({ command, perRequest: calls / requests }))
         .sort((a, b) => b.perRequest - a.perRequest || a.command.localeCompare(b.command));
       return {
         requests,
         roundTrips: measured.roundTrips / requests,
-        sent: measured.commands.slice(0, measured.commands.length / requests),
+        sent: measured.commands.slice(0, Math.round(measured.commands.length / requests)),
         executed,
       };
     },
     stop() {
       monitor.stop();
-      admin.disconnect();
+      for (const a of admins) a.disconnect();
     },
   };
 }

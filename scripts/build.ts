@@ -110,6 +110,8 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
     minify: true,
     legalComments: "none",
     logLevel: "warning",
+    // Redis scripts live in their own .lua files and are inlined as text.
+    loader: { ".lua": "text" },
   } as const;
   await build({
     ...common,

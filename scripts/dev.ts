@@ -116,9 +116,13 @@ if (!env.OPENCLAW_BASE_URL) {
   console.log("[dev] OpenClaw: OPENCLAW_BASE_URL from the environment");
 }
 
-const watch = process.env.DEV_NO_WATCH ? [] : ["watch", "--clear-screen=false", "--include", "shared/**/*.ts"];
+const watch = process.env.DEV_NO_WATCH
+  ? []
+  : ["watch", "--clear-screen=false", "--include", "shared/**/*.ts", "--include", "shared/**/*.lua"];
 const tsxCli = createRequire(import.meta.url).resolve("tsx/cli");
-api = spawn(process.execPath, [tsxCli, ...watch, path.join("scripts", "dev", "serve.ts")], {
+// Redis scripts are .lua files imported as text (scripts/lua).
+const luaText = ["--import", "./scripts/lua/register.mjs"];
+api = spawn(process.execPath, [tsxCli, ...watch, ...luaText, path.join("scripts", "dev", "serve.ts")], {
   cwd: ROOT,
   env,
   stdio: "inherit",

@@ -1,11 +1,13 @@
 /**
  * A private redis-server on a free port, with no persistence, killed afterwards: for the tests
  * (which never use a Redis someone else started, and stop and restart it to prove fault
- * handling) and for `npm run dev` when REDIS_URL is not set.
+ * handling) and for `npm run dev` when REDIS_URL is not set; and a private Redis Cluster of
+ * three masters for the cluster pass of the tests.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import net from "node:net";
+import { tmpdir } from "node:os";
 import path from "node:path";
 
 export function findRedisServer(): string {
@@ -119,5 +121,157 @@ export class RedisServer {
 
   thaw(): void {
     this.child?.kill("SIGCONT");
+  }
+}
+
+/** A free port whose cluster bus port (port + 10000) is free too. */
+async function freeClusterPort(taken: Set<number>): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const port = await freePort();
+    if (port + 10_000 > 65_535 || taken.has(port) || taken.has(port + 10_000)) continue;
+    const bus = await new Promise<boolean>((resolve) => {
+      const srv = net.createServer();
+      srv.unref();
+      srv.once("error", () => resolve(false));
+      srv.listen(port + 10_000, "127.0.0.1", () => srv.close(() => resolve(true)));
+    });
+    if (bus) return port;
+  }
+  throw new Error("no free port pair for a cluster node");
+}
+
+function run(command: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    child.stdout?.on("data", (d) => {
+      out += d;
+    });
+    child.stderr?.on("data", (d) => {
+      out += d;
+    });
+    child.once("error", reject);
+    child.once("exit", (code) => (code === 0 ? resolve(out) : reject(new Error(`${command} exited ${code}: ${out}`))));
+  });
+}
+
+/**
+ * A private Redis Cluster of three masters (no replicas) on free ports, from the same
+ * redis-server binary, joined with `redis-cli --cluster create`: what REDIS_MODE=cluster is
+ * tested against. Its URL names the first node; clients find the others from it.
+ */
+export class RedisCluster {
+  private children: ChildProcess[] = [];
+
+  private constructor(
+    readonly ports: number[],
+    private readonly binary: string,
+    private readonly dir: string,
+  ) {}
+
+  static async start(masters = 3): Promise<RedisCluster> {
+    const binary = findRedisServer();
+    const dir = mkdtempSync(path.join(tmpdir(), "wxclaw-cluster-"));
+    const taken = new Set<number>();
+    const ports: number[] = [];
+    for (let i = 0; i < masters; i++) {
+      const port = await freeClusterPort(taken);
+      taken.add(port);
+      taken.add(port + 10_000);
+      ports.push(port);
+    }
+    const cluster = new RedisCluster(ports, binary, dir);
+    try {
+      await cluster.spawnNodes();
+      await run(cluster.cli(), [
+        "--cluster",
+        "create",
+        ...ports.map((p) => `127.0.0.1:${p}`),
+        "--cluster-replicas",
+        "0",
+        "--cluster-yes",
+      ]);
+      await cluster.ready();
+    } catch (e) {
+      await cluster.stop();
+      throw e;
+    }
+    return cluster;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.ports[0]}`;
+  }
+
+  /** Each node's own URL (to watch or count on every node). */
+  get nodeUrls(): string[] {
+    return this.ports.map((p) => `redis://127.0.0.1:${p}`);
+  }
+
+  private cli(): string {
+    const beside = path.join(path.dirname(this.binary), "redis-cli");
+    return existsSync(beside) ? beside : "redis-cli";
+  }
+
+  private async spawnNodes(): Promise<void> {
+    this.children = this.ports.map((port) =>
+      spawn(
+        this.binary,
+        [
+          ...["--port", String(port), "--bind", "127.0.0.1"],
+          ...["--cluster-enabled", "yes", "--cluster-config-file", `nodes-${port}.conf`],
+          ...["--cluster-node-timeout", "2000", "--save", "", "--appendonly", "no", "--dir", this.dir],
+        ],
+        { stdio: "ignore" },
+      ),
+    );
+    for (const port of this.ports) {
+      const deadline = Date.now() + 10_000;
+      while (!(await ping(port))) {
+        if (Date.now() > deadline) throw new Error(`cluster node on ${port} did not start`);
+        await new Promise((r) => setTimeout(r, 25));
+      }
+    }
+  }
+
+  /** Until every node reports the cluster ok with all slots assigned. */
+  private async ready(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    for (const port of this.ports) {
+      for (;;) {
+        const info = await run(this.cli(), ["-p", String(port), "cluster", "info"]);
+        if (info.includes("cluster_state:ok") && info.includes("cluster_slots_assigned:16384")) break;
+        if (Date.now() > deadline) throw new Error(`cluster not ready on ${port}: ${info}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+  }
+
+  /** Kills every node at once, as a crash would; the nodes remember the cluster (resume). */
+  async kill(): Promise<void> {
+    const children = this.children;
+    this.children = [];
+    await Promise.all(
+      children.map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            child.once("exit", () => resolve());
+            child.kill("SIGKILL");
+          }),
+      ),
+    );
+  }
+
+  /** Starts the nodes again on the same ports; they rejoin as the same (empty) cluster. */
+  async resume(): Promise<void> {
+    if (this.children.length > 0) return;
+    await this.spawnNodes();
+    await this.ready();
+  }
+
+  async stop(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
   }
 }

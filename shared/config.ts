@@ -65,7 +65,12 @@ const region = z.string().check(z.regex(/^[a-z]{2,}(-[a-z0-9]+)+$/, "must be a r
 export const ENV = {
   LOG_LEVEL: z._default(z.enum(["debug", "info", "warn", "error"]), "info"),
   REDIS_URL: redisUrl,
-  REDIS_KEY_PREFIX: z._default(z.string().check(z.regex(/^[\w:.{}-]{0,64}$/)), "wxclaw:"),
+  // No braces: the user's hash tag must be the first {…} in each key (docs/redis.md).
+  REDIS_KEY_PREFIX: z._default(
+    z.string().check(z.regex(/^[\w:.-]{0,64}$/, "letters, digits, _ : . - only")),
+    "wxclaw:",
+  ),
+  REDIS_MODE: z._default(z.enum(["standalone", "cluster"]), "standalone"),
   WX_APPID: nonEmpty,
   WX_SECRET: nonEmpty,
   WX_SECRET_SSM_NAME: z.optional(ssmSecretName),
@@ -98,7 +103,7 @@ export type Config = { [K in EnvName]: z.infer<Env[K]> };
 /** The variables each capability needs; a function lists the groups it uses. */
 export const GROUPS = {
   base: ["LOG_LEVEL"],
-  redis: ["REDIS_URL", "REDIS_KEY_PREFIX"],
+  redis: ["REDIS_URL", "REDIS_KEY_PREFIX", "REDIS_MODE"],
   session: ["SESSION_TTL_S"],
   wechat: ["WX_APPID", "WX_SECRET", "WX_SECRET_SSM_NAME", "SSM_REGION", "SSM_ENDPOINT", "WX_API_BASE", "WX_TIMEOUT_MS"],
   loginLimit: ["LOGIN_RATE_LIMIT_MAX", "RATE_LIMIT_WINDOW_S"],

@@ -12,6 +12,7 @@ export const STATUS_OF = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  in_progress: 409,
   payload_too_large: 413,
   content_blocked: 422,
   rate_limited: 429,

@@ -39,6 +39,7 @@ const chatErrors: ErrorCode[] = [
   "payload_too_large",
   "unauthorized",
   "conflict",
+  "in_progress",
   "content_blocked",
   "rate_limited",
   "quota_exceeded",

@@ -1,36 +1,36 @@
 import { sessionGuard } from "../../shared/auth/guards.js";
 import {
-  conversationKey,
   deleteConversation,
   listConversations,
   readMessages,
+  retryFieldsOf,
 } from "../../shared/conversations/store.js";
 import { endpoint, serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
 const owned = sessionGuard({
-  owns: ({ params }, keys) => conversationKey(keys, params.id ?? ""),
+  owns: ({ params }) => params.id ?? "",
   ownedName: "Conversation",
 });
 
 export const main_handler = serve(
-  endpoint("conversations", { config: [], guard: sessionGuard() }, async ({ user, redis, keys }) => {
-    const conversations = await withRedis(redis, () => listConversations(redis, keys, user));
+  endpoint("conversations", { config: [], guard: sessionGuard() }, async ({ redis, mine }) => {
+    const conversations = await withRedis(redis, () => listConversations(redis, mine));
     return { body: { conversations } };
   }),
   endpoint(
     "conversation-messages",
     { config: ["conversations"], guard: owned },
-    async ({ req, config, redis, keys }) => {
+    async ({ req, config, redis, mine }) => {
       const id = req.params.id ?? "";
       const messages = config.HISTORY_ENABLED
-        ? await withRedis(redis, () => readMessages(redis, keys, id, config.HISTORY_MAX_MESSAGES))
+        ? await withRedis(redis, () => readMessages(redis, mine, id, config.HISTORY_MAX_MESSAGES))
         : [];
       return { body: { messages } };
     },
   ),
-  endpoint("conversation-delete", { config: [], guard: owned }, async ({ req, user, redis, keys }) => {
-    await withRedis(redis, () => deleteConversation(redis, keys, user, req.params.id ?? ""));
+  endpoint("conversation-delete", { config: [], guard: owned }, async ({ req, redis, mine, owned }) => {
+    await withRedis(redis, () => deleteConversation(redis, mine, req.params.id ?? "", retryFieldsOf(owned)));
     return { body: undefined };
   }),
 );

@@ -1,5 +1,6 @@
 import { ipLimitGuard } from "../../shared/auth/guards.js";
 import { createSession } from "../../shared/auth/session.js";
+import { derivedUserId } from "../../shared/auth/user-id.js";
 import { endpoint, serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 import { exchangeCode } from "../../shared/wechat/client.js";
@@ -10,7 +11,10 @@ export const main_handler = serve(
     { config: ["wechat", "session"], guard: ipLimitGuard("login") },
     async ({ body, config, redis, keys }) => {
       const identity = await exchangeCode(config, body.code);
-      const token = await withRedis(redis, () => createSession(redis, keys, identity, config.SESSION_TTL_S));
+      const uid = derivedUserId(config.WX_SECRET, config.WX_APPID, identity.openid);
+      const token = await withRedis(redis, () =>
+        createSession(redis, keys, { ...identity, uid }, config.SESSION_TTL_S),
+      );
       return { body: { sessionKey: token, expiresIn: config.SESSION_TTL_S } };
     },
   ),

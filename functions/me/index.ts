@@ -4,8 +4,8 @@ import { endpoint, serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
 export const main_handler = serve(
-  endpoint("me-delete", { config: [], guard: sessionGuard() }, async ({ user, redis, keys }) => {
-    await withRedis(redis, () => eraseUser(redis, keys, user));
+  endpoint("me-delete", { config: [], guard: sessionGuard() }, async ({ redis, mine }) => {
+    await withRedis(redis, () => eraseUser(redis, mine));
     return { body: undefined };
   }),
 );

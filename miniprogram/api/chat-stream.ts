@@ -6,6 +6,7 @@ import type { ChatRequest, ChatResponse } from "../../shared/schemas";
 import { sendChunked } from "./chunked";
 import { ClientError, errorFromResponse, errorFromStreamEvent, MESSAGES } from "./errors";
 import { newClientMsgId } from "./ids";
+import { untilNotInProgress } from "./in-progress";
 import { CHAT_STREAM_PATH } from "./paths";
 import { type HttpResponse, urlOf } from "./request";
 import type { Sessions } from "./session";
@@ -100,7 +101,8 @@ export function createChatStream(sessions: Sessions, options: { baseUrl: string;
         }, reject);
       });
 
-    const res = await sessions.authorized(attempt);
+    // A 409 in_progress comes before any event: the same message is sent again after Retry-After.
+    const res = await sessions.authorized((token) => untilNotInProgress(() => attempt(token)));
     if (res.status !== 200) throw errorFromResponse(res);
     if (!outcome) {
       // A 200 that is no event stream at all (a gateway not passing the function's answer

@@ -1,6 +1,7 @@
 /** POST /api/chat: one turn of a conversation, sent with the session. */
 import type { ChatRequest, ChatResponse } from "../../shared/schemas";
 import { ClientError, errorFromResponse, MESSAGES } from "./errors";
+import { untilNotInProgress } from "./in-progress";
 import { CHAT_PATH } from "./paths";
 import { send, urlOf } from "./request";
 import type { Sessions } from "./session";
@@ -23,18 +24,21 @@ function parseChat(data: unknown): ChatResponse {
 
 /**
  * Resolves with the reply, or rejects with a ClientError whose message can be shown as is
- * (429 carries `retryAfterS`; a 404 means the conversation is gone: start a new one).
+ * (429 carries `retryAfterS`; a 404 means the conversation is gone: start a new one). A 409
+ * `in_progress` (this message is still being answered) is sent again after its Retry-After.
  */
 export function createChat(sessions: Sessions, options: ChatOptions): Chat {
   return async (request) => {
     const res = await sessions.authorized((token) =>
-      send({
-        url: urlOf(options.baseUrl, CHAT_PATH),
-        method: "POST",
-        body: request,
-        headers: { "x-wx-session": token },
-        timeoutMs: options.timeoutMs,
-      }),
+      untilNotInProgress(() =>
+        send({
+          url: urlOf(options.baseUrl, CHAT_PATH),
+          method: "POST",
+          body: request,
+          headers: { "x-wx-session": token },
+          timeoutMs: options.timeoutMs,
+        }),
+      ),
     );
     if (res.status !== 200) throw errorFromResponse(res);
     return parseChat(res.data);

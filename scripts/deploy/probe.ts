@@ -107,6 +107,7 @@ export async function groupsLoadedAtUse(name: string): Promise<Group[]> {
     platform: "node",
     format: "cjs",
     logLevel: "silent",
+    loader: { ".lua": "text" },
   });
   const found = new Set<Group>();
   for (const file of Object.keys(result.metafile.inputs)) {

@@ -33,6 +33,7 @@ const ERROR_TEXT: Record<ErrorCode, string> = {
   unavailable: "Redis unreachable, or configuration missing",
   upstream_timeout: "OpenClaw did not answer within OPENCLAW_TIMEOUT_MS, or its model timed out",
   conflict: "client_msg_id already used for a different message",
+  in_progress: "a retry of a turn still running, past the waiters allowed; Retry-After says when to send it again",
   content_blocked: "WeChat's content check (msgSecCheck) judged the message risky; nothing was forwarded",
   quota_exceeded: "the caller's daily token quota is used up; Retry-After is the time to the reset",
 };
@@ -78,8 +79,10 @@ function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>
   for (const code of route.errors) byStatus.set(STATUS_OF[code], [...(byStatus.get(STATUS_OF[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
     const headers: Json = { ...common };
-    if (status === 429)
-      Object.assign(headers, { "Retry-After": header("whole seconds to wait, at least 1", "integer") });
+    if (status === 429 || codes.includes("in_progress"))
+      Object.assign(headers, {
+        "Retry-After": header("whole seconds to wait, at least 1 (429, 409 in_progress)", "integer"),
+      });
     if (route.limit && status !== 401 && status !== 413 && status !== 405) Object.assign(headers, limited);
     responses[String(status)] = {
       description: codes.map((c) => `\`${c}\`: ${ERROR_TEXT[c]}`).join("; "),

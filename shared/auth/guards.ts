@@ -3,29 +3,31 @@
  * and prove ownership, in the contract's order (session → body schema → limit → resource).
  * They live apart from the wrapper so that a function without Redis (health) bundles no client.
  */
-import type { Redis } from "ioredis";
 import type { ConfigOf, Group } from "../config.js";
 import { ApiError } from "../errors.js";
 import type { Guard, GuardInput } from "../http/handler.js";
 import { type LimitPolicy, type LimitState, limitHeaders, rateLimited } from "../limit/headers.js";
 import { hitLimit } from "../limit/limiter.js";
 import { quotaExceeded, quotaWindow } from "../limit/quota.js";
-import { redisClient, withRedis } from "../redis/client.js";
-import { type RedisKeys, redisKeys } from "../redis/keys.js";
-import { passGate } from "./gate.js";
-import { hashToken, looksLikeToken, SESSION_HEADER, type SessionUser } from "./session.js";
+import { type RedisClient, redisClient, withRedis } from "../redis/client.js";
+import { type RedisKeys, redisKeys, type UserKeys } from "../redis/keys.js";
+import { passGate, type RetryClaim } from "./gate.js";
+import { hashToken, looksLikeToken, SESSION_HEADER, type SessionUser, userIdOfToken } from "./session.js";
 
 type LimitScope = "login" | "chat";
 type AnyConfig = Partial<ConfigOf<Group>>;
 
 export interface Store {
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
 }
 
 function store(config: AnyConfig): Store {
   if (!config.REDIS_URL) throw new ApiError("unavailable", "The service is not configured.");
-  return { redis: redisClient(config.REDIS_URL), keys: redisKeys(config.REDIS_KEY_PREFIX ?? "") };
+  return {
+    redis: redisClient(config.REDIS_URL, config.REDIS_MODE ?? "standalone"),
+    keys: redisKeys(config.REDIS_KEY_PREFIX ?? ""),
+  };
 }
 
 function policyOf(scope: LimitScope, config: AnyConfig): LimitPolicy {
@@ -41,15 +43,30 @@ function withHeaders(err: ApiError, limit: LimitState | undefined): ApiError {
 
 const unauthorized = () => new ApiError("unauthorized", "Missing, unknown or expired session; log in again.");
 
+/** How a guard learns about retry ids (shared/chat/idempotency.ts), kept apart so auth does not import chat. */
+export interface RetryPolicy<B> {
+  /** The request's claim on its retry id, when it has one. */
+  claim: (body: B) => RetryClaim | null;
+  /** Waits while the id's turn runs elsewhere: "done", "gone" or "timeout". */
+  wait: (
+    redis: RedisClient,
+    keys: UserKeys,
+    claim: RetryClaim,
+    deadline: number,
+  ) => Promise<"done" | "gone" | "timeout">;
+  /** The error for a duplicate that may not wait (or waited past the deadline). */
+  busy: (claimTtlMs: number) => ApiError;
+}
+
 export interface SessionGuardOptions<B> {
   /** Charge the caller's counter of this scope. */
   limit?: "chat";
   /** Refuse callers over their daily token quota (DAILY_TOKEN_QUOTA; 0 = off). */
   quota?: boolean;
-  /** The request's retry id and a fingerprint of what it asks, when it has one. */
-  retry?: (body: B) => { id: string; fingerprint: string } | null;
-  /** Key of a hash (with an `owner` field) the request names and the caller must own; null for none. */
-  owns?: (request: { body: B; params: Readonly<Record<string, string>> }, keys: RedisKeys) => string | null;
+  /** Retry ids (client_msg_id): claimed, waited for, replayed. */
+  retry?: RetryPolicy<B>;
+  /** The conversation id the request names and the caller must own; null for none. */
+  owns?: (request: { body: B; params: Readonly<Record<string, string>> }) => string | null;
   /** What `owns` names, for the 404 message. */
   ownedName?: string;
 }
@@ -64,21 +81,20 @@ export interface QuotaState {
 
 export interface SessionContext extends Store {
   user: SessionUser;
-  /** Fields of the resource named by `owns`, proven to be the caller's. */
+  /** The caller's own keys. */
+  mine: UserKeys;
+  /** Redis's clock when the gate ran: when this turn started, for the erase marker. */
+  startMs: number;
+  /** Fields of the conversation named by `owns`, proven to be the caller's. */
   owned?: Record<string, string>;
   quota?: QuotaState;
-  /** The claimed retry record; the action completes it, or releases it on failure. */
-  retryKey?: string;
+  /** The claimed retry id; the action completes it, or releases it on failure. */
+  claim?: RetryClaim;
   /** The stored response of an earlier request with the same retry id: answer with it. */
   replay?: string;
 }
 
-/** How long a retry record (and the reply it holds) is kept. */
-export const RETRY_TTL_MS = 10 * 60_000;
-const RETRY_POLL_MS = 100;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Requires a valid `x-wx-session`; session, limit and ownership cost one round trip together. */
+/** Requires a valid `x-wx-session`; session, limit, ownership and retry claim cost one round trip together. */
 export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, SessionContext> {
   const groups: Group[] = ["redis"];
   if (options.limit) groups.push("chatLimit");
@@ -90,51 +106,48 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       if (!looksLikeToken(token)) throw unauthorized();
       const { redis, keys } = store(config);
       const tokenHash = hashToken(token);
+      const uid = userIdOfToken(token);
+      const mine = keys.user(uid);
       const valid = bodyError === undefined;
       const policy = options.limit ? policyOf(options.limit, config) : undefined;
-      const ownedKey = valid && options.owns ? options.owns({ body: body as B, params: req.params }, keys) : null;
-      const retry = valid && options.retry ? options.retry(body as B) : null;
+      const conversationId = valid && options.owns ? options.owns({ body: body as B, params: req.params }) : null;
+      const claim = valid && options.retry ? options.retry.claim(body as B) : null;
       const quotaMax = options.quota ? (config.DAILY_TOKEN_QUOTA ?? 0) : 0;
       const window = quotaMax > 0 ? quotaWindow() : { day: "", resetMs: 0 };
+      const quotaKey = quotaMax > 0 ? mine.quota(window.day) : undefined;
       const ask = () =>
         withRedis(redis, () =>
           passGate(redis, {
-            sessionKey: keys.session(tokenHash),
+            keys: mine,
             tokenHash,
-            limit: valid && policy && options.limit ? { keyPrefix: keys.rate(options.limit), policy } : undefined,
-            ownedKey: ownedKey ?? undefined,
-            quota: valid && quotaMax > 0 ? { keyPrefix: keys.quota(window.day), max: quotaMax } : undefined,
-            retry: retry
-              ? { keyPrefix: `${keys.retry()}${retry.id}:`, fingerprint: retry.fingerprint, ttlMs: RETRY_TTL_MS }
-              : undefined,
+            uid,
+            limit: valid ? policy : undefined,
+            conversationId: conversationId ?? undefined,
+            quota: valid && quotaKey ? { key: quotaKey, max: quotaMax } : undefined,
+            retry: claim ?? undefined,
           }),
         );
-      let gate = await ask();
-      // A duplicate of a request still running waits for its reply, up to the upstream deadline.
-      const waitUntil = Date.now() + (config.OPENCLAW_TIMEOUT_MS ?? 25_000) + 1_000;
-      while (gate.outcome === "pending" && Date.now() < waitUntil) {
-        await sleep(RETRY_POLL_MS);
-        gate = await ask();
-      }
+      // A duplicate of a request still running waits for it, up to the upstream deadline.
+      const deadline = Date.now() + (config.OPENCLAW_TIMEOUT_MS ?? 25_000) + 1_000;
+      const retry = options.retry;
+      const gate =
+        retry && claim
+          ? await gateWithWaiting(ask, () => withRedis(redis, () => retry.wait(redis, mine, claim, deadline)))
+          : await ask();
       if (gate.outcome === "unauthorized" || !gate.user) throw unauthorized();
-      const context: SessionContext = { redis, keys, user: gate.user };
+      const context: SessionContext = { redis, keys, mine, user: gate.user, startMs: gate.startMs };
       if (bodyError) throw bodyError;
-      if (gate.outcome === "pending") {
-        throw new ApiError("upstream_timeout", "The first request with this client_msg_id is still running.");
+      if ((gate.outcome === "pending" || gate.outcome === "in_progress") && retry) {
+        throw retry.busy(gate.claimTtlMs ?? 1_000);
       }
       if (gate.outcome === "conflict") {
         throw new ApiError("conflict", "client_msg_id was already used for a different message.");
       }
-      if (gate.outcome === "replay") return { context: { ...context, replay: gate.replay }, userId: gate.user.openid };
+      if (gate.outcome === "replay") return { context: { ...context, replay: gate.replay }, userId: gate.user.uid };
       if (gate.outcome === "rate_limited" && gate.limit) throw rateLimited(gate.limit);
       const quota =
-        quotaMax > 0
-          ? {
-              max: quotaMax,
-              used: gate.quotaUsed ?? 0,
-              key: `${keys.quota(window.day)}${gate.user.openid}`,
-              resetMs: window.resetMs,
-            }
+        quotaKey !== undefined
+          ? { max: quotaMax, used: gate.quotaUsed ?? 0, key: quotaKey, resetMs: window.resetMs }
           : undefined;
       if (gate.outcome === "quota_exceeded" && quota) {
         throw withHeaders(quotaExceeded(quota.max, quota.used, quota.resetMs), gate.limit);
@@ -144,10 +157,23 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       }
       if (gate.owned) context.owned = gate.owned;
       if (quota) context.quota = quota;
-      if (retry) context.retryKey = `${keys.retry()}${retry.id}:${gate.user.openid}`;
-      return { context, limit: gate.limit, userId: gate.user.openid };
+      if (claim) context.claim = claim;
+      return { context, limit: gate.limit, userId: gate.user.uid };
     },
   };
+}
+
+/** Runs the gate; while it reports the retry id's turn running elsewhere, waits and asks again. */
+async function gateWithWaiting(
+  ask: () => ReturnType<typeof passGate>,
+  wait: () => Promise<"done" | "gone" | "timeout">,
+) {
+  let gate = await ask();
+  while (gate.outcome === "pending") {
+    if ((await wait()) === "timeout") return gate;
+    gate = await ask();
+  }
+  return gate;
 }
 
 /** Charges the source IP's counter of `scope` (one round trip); no session needed. */
@@ -158,7 +184,7 @@ export function ipLimitGuard<B>(scope: LimitScope): Guard<B, Store> {
       if (bodyError) throw bodyError;
       const s = store(config);
       const limit = await withRedis(s.redis, () =>
-        hitLimit(s.redis, s.keys.rate(scope) + req.client.bucket, policyOf(scope, config)),
+        hitLimit(s.redis, s.keys.ipRate(scope, req.client.bucket), policyOf(scope, config)),
       );
       if (!limit.allowed) throw rateLimited(limit);
       return { context: s, limit };

@@ -7,11 +7,12 @@
  * (docs/content-security.md). WeChat unreachable → 503 (fail-closed) unless
  * WX_MSG_SEC_CHECK_FAIL_OPEN=true.
  */
-import type { Redis } from "ioredis";
+
 import type { SessionUser } from "../auth/session.js";
 import { ConfigInvalid, type ConfigOf, loadConfig } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import type { Logger } from "../log.js";
+import type { RedisClient } from "../redis/client.js";
 import type { RedisKeys } from "../redis/keys.js";
 import { resolveSecrets } from "../secrets/resolve.js";
 import { accessToken, wechatDown } from "../wechat/access-token.js";
@@ -31,7 +32,7 @@ const SENTENCE_END = /[。！？!?；;\n]|\.(?=\s)/g;
 
 export interface ScreenContext {
   config: ConfigOf<"contentSecurity">;
-  redis: Redis;
+  redis: RedisClient;
   keys: RedisKeys;
   user: SessionUser;
   log: Logger;

@@ -1,11 +1,10 @@
 /** What every chat endpoint checks before its turn: configuration, message length and the gate. */
 import { type SessionContext, sessionGuard } from "../auth/guards.js";
-import { conversationKey } from "../conversations/store.js";
 import { ApiError } from "../errors.js";
 import { fillSettings } from "../http/body.js";
 import type { Spec } from "../http/handler.js";
 import { type ChatRequest, codePoints, FIELD_RULES } from "../schemas.js";
-import { retryOf } from "./turn.js";
+import { claimOf, inProgress, waitForTurn } from "./idempotency.js";
 
 type ChatGroups = "openclaw" | "conversations" | "quota" | "contentSecurity";
 
@@ -19,8 +18,8 @@ export const chatSpec: Spec<ChatRequest, ChatGroups, SessionContext> = {
   guard: sessionGuard<ChatRequest>({
     limit: "chat",
     quota: true,
-    retry: retryOf,
-    owns: ({ body }, keys) => (body.conversation_id ? conversationKey(keys, body.conversation_id) : null),
+    retry: { claim: (body) => claimOf(body), wait: waitForTurn, busy: inProgress },
+    owns: ({ body }) => body.conversation_id ?? null,
     ownedName: "Conversation",
   }),
 };

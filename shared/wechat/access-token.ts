@@ -4,13 +4,13 @@
  * others wait briefly for the cached token rather than each asking WeChat.
  */
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
 import type { ConfigOf } from "../config.js";
 import { ApiError } from "../errors.js";
 import { fetchText } from "../net/http-client.js";
-import { withRedis } from "../redis/client.js";
+import { type RedisClient, withRedis } from "../redis/client.js";
 import type { RedisKeys } from "../redis/keys.js";
-import { Script } from "../redis/script.js";
+import { defineScript, luaInt } from "../redis/script.js";
+import deleteIfEqualsLua from "../redis/scripts/delete-if-equals.lua";
 
 type WechatConfig = ConfigOf<"wechat">;
 
@@ -56,10 +56,15 @@ async function fetchToken(config: WechatConfig, force: boolean): Promise<{ token
  * Deletes a key only while it holds the given value: drops the token WeChat rejected unless
  * another caller already replaced it, and releases the lock only if it is still ours.
  */
-const deleteIfEquals = new Script(`
-if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
-return 1
-`);
+const deleteIfEqualsScript = defineScript({
+  name: "delete-if-equals",
+  lua: deleteIfEqualsLua,
+  keys: ["key"],
+  args: ["value"],
+  reply: luaInt,
+});
+export const deleteIfEquals = (redis: RedisClient, key: string, value: string) =>
+  deleteIfEqualsScript(redis, { keys: { key }, args: { value } });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -69,15 +74,15 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * a forced refresh replaces it.
  */
 export async function accessToken(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   config: WechatConfig,
   invalid?: string,
 ): Promise<string> {
   const key = keys.wxAccessToken(config.WX_APPID);
-  const lockKey = `${key}:lock`;
+  const lockKey = keys.wxAccessTokenLock(config.WX_APPID);
   return withRedis(redis, async () => {
-    if (invalid) await deleteIfEquals.run(redis, [key], [invalid]);
+    if (invalid) await deleteIfEquals(redis, key, invalid);
     const deadline = Date.now() + config.WX_TIMEOUT_MS;
     for (;;) {
       const cached = await redis.get(key);
@@ -89,7 +94,7 @@ export async function accessToken(
           await redis.set(key, fresh.token, "PX", fresh.ttlMs);
           return fresh.token;
         } finally {
-          await deleteIfEquals.run(redis, [lockKey], [owner]);
+          await deleteIfEquals(redis, lockKey, owner);
         }
       }
       if (Date.now() > deadline) throw wechatDown("wechat access token: another caller's refresh did not finish");

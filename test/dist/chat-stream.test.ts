@@ -1,11 +1,11 @@
 /** The chat-stream Web function as SCF starts it: its scf_bootstrap runs server.js on PORT. */
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { readEvents } from "../support/sse.js";
-import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { setEnv, TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
 
@@ -21,14 +21,14 @@ beforeAll(async () => {
   const prefix = uniquePrefix();
   // loginAs uses the login function in-process, against the same Redis and prefix.
   setEnv({
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: prefix,
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,
     WX_API_BASE: wechat.url,
   });
   web = await startWebFunction("chat-stream", {
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: prefix,
     OPENCLAW_BASE_URL: openclaw.url,
   });

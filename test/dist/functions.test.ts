@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 /** The login and chat bundles, run as SCF runs them: alone, in a fresh process, env set first. */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { invokeInFreshProcess, isolatedBundle } from "../support/bundles.js";
 import { urlEvent } from "../support/events.js";
-import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 
 let wechat: WechatStandin;
 let openclaw: OpenClawStandin;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
   openclaw = await startOpenClawStandin({ token: "bundle-token" });
   env = {
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: uniquePrefix(),
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,

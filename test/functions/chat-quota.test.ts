@@ -30,7 +30,7 @@ describe("daily token quota", () => {
 
     // Today's counter is keyed by the Shanghai date and outlives the day only briefly.
     const counter = (await storedKeys(stack.redis, stack.prefix)).find((k) => k.key.includes(":quota:"));
-    expect(counter?.key).toContain(`:quota:${quotaWindow().day}:`);
+    expect(counter?.key).toMatch(new RegExp(`:quota:${quotaWindow().day}$`));
     expect(Number(counter?.dump)).toBe(used);
     expect(counter?.ttlMs).toBeGreaterThan(quotaWindow().resetMs);
     expect(counter?.ttlMs).toBeLessThanOrEqual(quotaWindow().resetMs + 3_600_000 + 5_000);

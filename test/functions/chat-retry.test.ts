@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
+import { passGate } from "../../shared/auth/gate.js";
+import { hashToken, userIdOfToken } from "../../shared/auth/session.js";
+import { claimOf, nextPollMs, WAITERS_ALLOWED } from "../../shared/chat/idempotency.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
-import { setEnv, storedKeys } from "../support/stack.js";
+import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 const stack = useChatStack();
@@ -15,7 +18,9 @@ describe("idempotent retries (client_msg_id)", () => {
     expect(again.body).toEqual(first.body);
     expect(again.res.headers["Idempotent-Replayed"]).toBe("true");
     expect(stack.openclaw.calls.length - before).toBe(1);
-    const counter = (await storedKeys(stack.redis, stack.prefix)).find((k) => k.key.includes(":rl:chat:"));
+    const counter = (await storedKeys(stack.redis, stack.prefix)).find(
+      (k) => k.key === keysOfToken(stack.prefix, token).rate,
+    );
     expect(counter?.dump).toBe("1");
   });
 
@@ -67,5 +72,63 @@ describe("idempotent retries (client_msg_id)", () => {
     for (const id of ["", "x".repeat(65), 7]) {
       expect((await postChat(token, { message: "x", client_msg_id: id })).statusCode).toBe(400);
     }
+  });
+});
+
+describe("retries of a running turn", () => {
+  it("lets a few duplicates wait and answers the rest 409 in_progress with Retry-After", async () => {
+    const token = await loginAs("rw");
+    stack.openclaw.queue({ delayMs: 800 });
+    const before = stack.openclaw.calls.length;
+    const results = await Promise.all(
+      Array.from({ length: 30 }, () => postChat(token, { message: "popular", client_msg_id: "many" })),
+    );
+    expect(stack.openclaw.calls.length - before).toBe(1);
+    const ok = results.filter((r) => r.statusCode === 200);
+    const busy = results.filter((r) => r.statusCode === 409);
+    expect(ok.length + busy.length).toBe(30);
+    // The first plus the waiters: CONTRACT §7 wants at least 5 waiting, and at most 25.
+    expect(ok.length).toBeGreaterThanOrEqual(1 + 5);
+    expect(ok.length).toBeLessThanOrEqual(1 + Math.min(25, WAITERS_ALLOWED));
+    expect(new Set(ok.map((r) => r.body)).size).toBe(1);
+    for (const r of busy) {
+      expect(bodyOf(r).code).toBe("in_progress");
+      const after = Number(r.headers["Retry-After"]);
+      expect(after).toBeGreaterThanOrEqual(1);
+      expect(after).toBeLessThanOrEqual(60);
+    }
+  });
+
+  it("frees an id whose instance died: its claim lives seconds, then a retry runs the turn", async () => {
+    const token = await loginAs("rx");
+    const mine = keysOfToken(stack.prefix, token);
+    // What a dead instance leaves behind: a claim that nobody renews.
+    const claim = claimOf({ client_msg_id: "orphan", message: "lost", conversation_id: null });
+    if (!claim) throw new Error("no claim");
+    await passGate(stack.redis, { keys: mine, tokenHash: hashToken(token), uid: userIdOfToken(token), retry: claim });
+    const ttl = await stack.redis.pttl(mine.retry(claim.field));
+    expect(ttl).toBeGreaterThan(0);
+    expect(ttl).toBeLessThanOrEqual(15_000);
+    await stack.redis.pexpire(mine.retry(claim.field), 1);
+    await expect.poll(() => stack.redis.exists(mine.retry(claim.field))).toBe(0);
+    const before = stack.openclaw.calls.length;
+    const res = await chatOk(token, { message: "lost", client_msg_id: "orphan" });
+    expect(res.res.headers["Idempotent-Replayed"]).toBeUndefined();
+    expect(stack.openclaw.calls.length - before).toBe(1);
+  });
+
+  it("polls with backoff: a waiter looks far fewer times than every 100 ms over a 25 s turn", () => {
+    let waited = 0;
+    let looks = 0;
+    let interval: number | undefined;
+    while (waited < 25_000) {
+      interval = nextPollMs(interval);
+      waited += interval;
+      looks++;
+    }
+    expect(nextPollMs(undefined)).toBe(50);
+    expect(nextPollMs(50)).toBeGreaterThan(50);
+    expect(nextPollMs(10_000)).toBe(1_000);
+    expect(looks).toBeLessThan(40);
   });
 });

@@ -1,14 +1,15 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { request_handler } from "../../functions/chat-stream/index.js";
 import { main_handler as messages } from "../../functions/conversations/index.js";
+import { main_handler as eraseMe } from "../../functions/me/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { readEvents } from "../support/sse.js";
-import { setEnv, TEST_APPID, TEST_OPENCLAW_TOKEN, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { setEnv, TEST_APPID, TEST_OPENCLAW_TOKEN, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 let wechat: WechatStandin;
@@ -31,7 +32,7 @@ afterAll(async () => {
 });
 beforeEach(() => {
   setEnv({
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: uniquePrefix(),
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,
@@ -180,5 +181,31 @@ describe("POST /api/chat/stream", () => {
     const deadline = Date.now() + 2000;
     while (openclaw.aborted === abortedBefore && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     expect(openclaw.aborted).toBe(abortedBefore + 1);
+  });
+
+  it("ends a stream that was running during an erase in done, and records none of it", async () => {
+    const token = await loginAs("erf");
+    const other = await loginAs("erf");
+    openclaw.queue({ delayMs: 300 });
+    const calls = openclaw.calls.length;
+    const res = await stream(token, { message: "streamed while erased", conversation_id: null, client_msg_id: "s-1" });
+    expect(res.status).toBe(200);
+    await expect.poll(() => openclaw.calls.length).toBe(calls + 1);
+    const erased = await eraseMe(urlEvent({ method: "DELETE", path: "/api/me", headers: { "x-wx-session": other } }));
+    expect(erased.statusCode).toBe(204);
+    const events = await readEvents(res);
+    expect(events.at(-1)?.event).toBe("done");
+
+    const fresh = await loginAs("erf");
+    const list = await messages(urlEvent({ path: "/api/conversations", headers: { "x-wx-session": fresh } }));
+    expect(bodyOf(list).conversations).toEqual([]);
+    const again = await stream(fresh, {
+      message: "streamed while erased",
+      conversation_id: null,
+      client_msg_id: "s-1",
+    });
+    expect((await readEvents(again)).at(-1)?.event).toBe("done");
+    // Answered afresh by OpenClaw, not replayed from a record the erase should have removed.
+    expect(openclaw.calls.length).toBe(calls + 2);
   });
 });

@@ -5,7 +5,7 @@ import { ChatResponse } from "../../shared/schemas.js";
 import { useChatStack } from "../support/chat-stack.js";
 import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs, suiteLogs } from "../support/log-guard.js";
-import { setEnv, storedKeys, TEST_OPENCLAW_TOKEN } from "../support/stack.js";
+import { keysOfToken, setEnv, storedKeys, TEST_OPENCLAW_TOKEN } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 const stack = useChatStack(
@@ -108,7 +108,7 @@ describe("POST /api/chat", () => {
 
   it("answers 401 to a missing, unknown or expired session", async () => {
     const token = await loginAs("ivan");
-    await stack.redis.del(`${stack.prefix}session:${createHash("sha256").update(token).digest("hex")}`);
+    await stack.redis.del(keysOfToken(stack.prefix, token).session(createHash("sha256").update(token).digest("hex")));
     for (const t of [undefined, "f".repeat(64), token]) {
       const res = await send(t, "hello?");
       expect(res.statusCode).toBe(401);

@@ -7,7 +7,7 @@ import { ConversationsResponse, MessagesResponse } from "../../shared/schemas.js
 import { useChatStack } from "../support/chat-stack.js";
 import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { setEnv, storedKeys } from "../support/stack.js";
+import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 const stack = useChatStack();
@@ -145,13 +145,16 @@ describe("DELETE /api/me", () => {
     const other = await loginAs("quentin");
     const otherConv = await say(other, "not mine");
     const openid = stack.wechat.openidFor("pia:x");
-    expect((await storedKeys(stack.redis, stack.prefix)).some((k) => k.key.includes(openid))).toBe(true);
+    const mine = keysOfToken(stack.prefix, token);
+    expect((await storedKeys(stack.redis, stack.prefix)).some((k) => k.key.startsWith(mine.base))).toBe(true);
 
     const res = await eraseMe(urlEvent({ method: "DELETE", path: "/api/me", headers: auth(token) }));
     expect(res.statusCode).toBe(204);
 
     const left = await storedKeys(stack.redis, stack.prefix);
     expect(left.filter((k) => k.key.includes(openid) || k.dump.includes(openid))).toEqual([]);
+    // Only the abuse counter and the erase marker stay, both integers that expire.
+    expect(left.filter((k) => k.key.startsWith(mine.base)).map((k) => k.key)).toEqual([mine.erased, mine.rate]);
     for (const t of [token, second])
       expect((await conversations(urlEvent({ path: "/api/conversations", headers: auth(t) }))).statusCode).toBe(401);
     expect((await listOf(other)).map((c) => c.id)).toEqual([otherConv]);

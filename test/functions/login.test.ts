@@ -1,16 +1,25 @@
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main_handler as login } from "../../functions/login/index.js";
 import { main_handler as logout } from "../../functions/logout/index.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import type { RedisClient } from "../../shared/redis/client.js";
 import { LoginResponse } from "../../shared/schemas.js";
 import { bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { inspector, setEnv, storedKeys, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import {
+  inspector,
+  keysOfToken,
+  setEnv,
+  storedKeys,
+  TEST_APPID,
+  TEST_SECRET,
+  testRedisEnv,
+  uniquePrefix,
+} from "../support/stack.js";
 
 let wechat: WechatStandin;
-let redis: Redis;
+let redis: RedisClient;
 let prefix = "";
 let codeSeq = 0;
 
@@ -31,7 +40,7 @@ beforeEach(() => {
   prefix = uniquePrefix();
   wechat.delayMs = 0;
   setEnv({
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: prefix,
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,
@@ -64,7 +73,7 @@ describe("POST /api/auth/wx-login", () => {
     const { sessionKey } = await loginOk(code);
     const hash = createHash("sha256").update(sessionKey).digest("hex");
     const stored = await storedKeys(redis, prefix);
-    const session = stored.find((k) => k.key === `${prefix}session:${hash}`);
+    const session = stored.find((k) => k.key === keysOfToken(prefix, sessionKey).session(hash));
     expect(session).toBeDefined();
     expect(JSON.parse(session?.dump ?? "{}")).toMatchObject({ openid: wechat.openidFor(code) });
     expect(session?.dump).not.toContain("session_key");

@@ -5,38 +5,59 @@ import { main_handler as login } from "../../functions/login/index.js";
 import { main_handler as logout } from "../../functions/logout/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { closeRedisClients } from "../../shared/redis/client.js";
 import { bodyOf, urlEvent } from "../support/events.js";
-import { RedisServer } from "../support/redis-server.js";
+import { RedisCluster, RedisServer } from "../support/redis-server.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
-
-let server: RedisServer;
-let wechat: WechatStandin;
-let openclaw: OpenClawStandin;
-let n = 0;
 
 const loginEvent = () =>
   urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `carol:${++n}-${Date.now()}` } });
+let n = 0;
 
-beforeAll(async () => {
-  server = await RedisServer.start();
-  wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
-  openclaw = await startOpenClawStandin();
-  setEnv({
-    OPENCLAW_BASE_URL: openclaw.url,
-    OPENCLAW_TOKEN: undefined,
-    REDIS_URL: server.url,
-    REDIS_KEY_PREFIX: uniquePrefix(),
-    WX_APPID: TEST_APPID,
-    WX_SECRET: TEST_SECRET,
-    WX_API_BASE: wechat.url,
+interface Target {
+  url: string;
+  down(): Promise<void>;
+  up(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const targets: Record<"standalone" | "cluster", () => Promise<Target>> = {
+  standalone: async () => {
+    const server = await RedisServer.start();
+    return { url: server.url, down: () => server.stop(), up: () => server.resume(), stop: () => server.stop() };
+  },
+  cluster: async () => {
+    const cluster = await RedisCluster.start();
+    return { url: cluster.url, down: () => cluster.kill(), up: () => cluster.resume(), stop: () => cluster.stop() };
+  },
+};
+
+describe.each(["standalone", "cluster"] as const)("with Redis unreachable (%s)", (mode) => {
+  let target: Target;
+  let wechat: WechatStandin;
+  let openclaw: OpenClawStandin;
+
+  beforeAll(async () => {
+    target = await targets[mode]();
+    wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
+    openclaw = await startOpenClawStandin();
+    setEnv({
+      OPENCLAW_BASE_URL: openclaw.url,
+      OPENCLAW_TOKEN: undefined,
+      REDIS_URL: target.url,
+      REDIS_MODE: mode,
+      REDIS_KEY_PREFIX: uniquePrefix(),
+      WX_APPID: TEST_APPID,
+      WX_SECRET: TEST_SECRET,
+      WX_API_BASE: wechat.url,
+    });
+  }, 60_000);
+  afterAll(async () => {
+    await closeRedisClients();
+    await Promise.all([wechat.close(), openclaw.close()]);
+    await target.stop();
   });
-});
-afterAll(async () => {
-  await Promise.all([wechat.close(), openclaw.close()]);
-  await server.stop();
-});
 
-describe("with Redis unreachable", () => {
   it("answers 503 within about a second, then recovers after a restart without reloading", async () => {
     const first = await login(loginEvent());
     expect(first.statusCode).toBe(200);
@@ -46,7 +67,7 @@ describe("with Redis unreachable", () => {
     expect((await chat(chatEvent(token))).statusCode).toBe(200);
     const upstreamCalls = openclaw.calls.length;
 
-    await server.stop();
+    await target.down();
     for (const call of [
       () => login(loginEvent()),
       () => logout(urlEvent({ method: "POST", path: "/api/auth/logout", headers: { "x-wx-session": token } })),
@@ -60,12 +81,12 @@ describe("with Redis unreachable", () => {
       expect(elapsed).toBeLessThan(1200);
     }
 
-    await server.resume();
+    await target.up();
     expect(openclaw.calls.length).toBe(upstreamCalls);
 
     // The server came back empty (no persistence); the very next login and chat must work.
     const res = await login(loginEvent());
     expect(res.statusCode).toBe(200);
     expect((await chat(chatEvent(String(bodyOf(res).sessionKey)))).statusCode).toBe(200);
-  });
+  }, 60_000);
 });

@@ -131,7 +131,7 @@ describe("the Mini Program client against npm run dev", () => {
   it("reports a conversation the backend no longer has as not_found", async () => {
     const { api } = phone();
     const first = await api.chat({ message: "Remember me", conversation_id: null });
-    expect(await redis.del(conversationKeyOf(first.conversation_id))).toBe(1);
+    expect(await redis.del(await conversationKeyOf(redis, first.conversation_id))).toBe(1);
     await expect(api.chat({ message: "Still there?", conversation_id: first.conversation_id })).rejects.toMatchObject({
       kind: "not_found",
       status: 404,

@@ -242,7 +242,7 @@ describe("the chat page", () => {
     const page = instantiate(options);
     await say(page, "Day one");
     const old = page.data.conversationId ?? "";
-    expect(await redis.del(conversationKeyOf(old))).toBe(1);
+    expect(await redis.del(await conversationKeyOf(redis, old))).toBe(1);
 
     await say(page, "Day two");
     expect(page.data.messages.at(-1)).toMatchObject({

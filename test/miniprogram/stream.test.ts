@@ -171,7 +171,7 @@ describe("chatStream against npm run dev", () => {
   it("reports a conversation the backend no longer has as not_found, before any piece", async () => {
     const { wx, api } = phone();
     const first = await streamed(wx, api, "Remember me", null);
-    expect(await redis.del(conversationKeyOf(first.res.conversation_id))).toBe(1);
+    expect(await redis.del(await conversationKeyOf(redis, first.res.conversation_id))).toBe(1);
     const deltas: string[] = [];
     const err = await failure(
       api.chatStream("Still there?", first.res.conversation_id, { onDelta: (t) => deltas.push(t) }),

@@ -15,7 +15,7 @@ import { startWechatStandin, type WechatStandin } from "../../scripts/standins/w
 import { defuse } from "../../shared/openclaw/defuse.js";
 import { urlEvent } from "../support/events.js";
 import { readEvents } from "../support/sse.js";
-import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { keysOfToken, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
 import { type FunctionHost, startFunctionHost } from "./support/function-host.js";
 
@@ -221,7 +221,7 @@ describe("chat through a real OpenClaw gateway", () => {
     expect(res.statusCode, res.body).toBe(502);
     expect(JSON.parse(res.body)).toMatchObject({ code: "upstream_error" });
     expect(provider.calls.length).toBe(calls + 1);
-    expect(await redis.exists(`${PREFIX}user:${wechat.openidFor("gus:x")}:conversations`)).toBe(0);
+    expect(await redis.exists(keysOfToken(PREFIX, token).conversations)).toBe(0);
     // The next turn works again.
     expect((await sendOk(token, "Try again #fig")).reply).toContain("tags so far: #fig.");
   });

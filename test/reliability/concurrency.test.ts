@@ -1,7 +1,7 @@
 /** One user firing 200 chats at once against the built chat bundle: the limit is exact. */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bodyOf, urlEvent } from "../support/events.js";
-import { inspector, setEnv, storedKeys } from "../support/stack.js";
+import { inspector, setEnv, storedKeys, testRedisEnv } from "../support/stack.js";
 import { type BuiltHandler, captureBundleLogs, requireHandler } from "./support/built.js";
 import { type Stack, startStack } from "./support/env.js";
 import { invariantViolations, loginWith } from "./support/state.js";
@@ -13,7 +13,7 @@ let chat: BuiltHandler;
 let login: BuiltHandler;
 
 beforeAll(async () => {
-  stack = await startStack(inject("redisUrl"));
+  stack = await startStack(testRedisEnv());
   setEnv({ RATE_LIMIT_MAX: "20", RATE_LIMIT_WINDOW_S: "60", OPENCLAW_TIMEOUT_MS: "10000" });
   logs.forbid(...stack.secrets);
   [chat, login] = await Promise.all([requireHandler("chat"), requireHandler("login")]);

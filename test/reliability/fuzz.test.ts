@@ -6,11 +6,12 @@
  */
 import { randomBytes } from "node:crypto";
 import fc from "fast-check";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functionNames } from "../../scripts/build.js";
 import { functions } from "../../shared/functions.js";
 import { routes } from "../../shared/routes.js";
 import { bodyOf, urlEvent } from "../support/events.js";
+import { testRedisEnv } from "../support/stack.js";
 import { CODE_MARKER, eventArbitrary, MESSAGE_MARKER } from "./support/arbitraries.js";
 import {
   type BuiltHandler,
@@ -40,7 +41,7 @@ beforeAll(async () => {
     `fuzz: seed ${SEED}, ${PER_BUNDLE} events for each of ${NAMES.join(", ")}; ` +
       `replay: FUZZ_SEED=${SEED} FUZZ_RUNS=${RUNS} npx vitest run test/reliability/fuzz.test.ts`,
   );
-  stack = await startStack(inject("redisUrl"), { OPENCLAW_TIMEOUT_MS: "2000" });
+  stack = await startStack(testRedisEnv(), { OPENCLAW_TIMEOUT_MS: "2000" });
   logs.forbid(...stack.secrets);
   [login, chat] = await Promise.all([requireHandler("login"), requireHandler("chat")]);
 });

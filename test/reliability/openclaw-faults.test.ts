@@ -3,10 +3,10 @@
  * the built chat bundle: the client gets 504 or 502, and the conversation is exactly as before
  * (no turn recorded, no conversation created), so a retry starts from a clean state.
  */
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenClawFault } from "../../scripts/standins/openclaw.js";
 import { bodyOf, urlEvent } from "../support/events.js";
-import { inspector, setEnv, storedKeys } from "../support/stack.js";
+import { inspector, setEnv, storedKeys, testRedisEnv } from "../support/stack.js";
 import { type BuiltHandler, captureBundleLogs, requireHandler } from "./support/built.js";
 import { type Stack, startStack } from "./support/env.js";
 import { invariantViolations, loginWith } from "./support/state.js";
@@ -38,7 +38,7 @@ async function conversationState(): Promise<Record<string, string>> {
 }
 
 beforeAll(async () => {
-  stack = await startStack(inject("redisUrl"));
+  stack = await startStack(testRedisEnv());
   setEnv({ OPENCLAW_TIMEOUT_MS: String(TIMEOUT_MS) });
   logs.forbid(...stack.secrets);
   const login = await requireHandler("login");

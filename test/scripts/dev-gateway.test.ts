@@ -1,11 +1,11 @@
 import type { Server } from "node:http";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadHandlers } from "../../scripts/dev/functions.js";
 import { createGateway, listen } from "../../scripts/dev/gateway.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { functions } from "../../shared/functions.js";
 import { routes } from "../../shared/routes.js";
-import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
+import { setEnv, TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 
 describe("local custom domain", () => {
   let server: Server | undefined;
@@ -14,7 +14,7 @@ describe("local custom domain", () => {
   beforeAll(async () => {
     wechat = await startWechatStandin({ appid: TEST_APPID, secret: TEST_SECRET });
     setEnv({
-      REDIS_URL: inject("redisUrl"),
+      ...testRedisEnv(),
       REDIS_KEY_PREFIX: uniquePrefix(),
       WX_APPID: TEST_APPID,
       WX_SECRET: TEST_SECRET,

@@ -2,19 +2,20 @@
  * In-process chat tests: stand-ins, environment and helpers shared by the chat suites.
  * Each test gets a fresh key prefix, so counters and conversations never leak between tests.
  */
-import type { Redis } from "ioredis";
-import { afterAll, beforeAll, beforeEach, expect, inject } from "vitest";
+
+import { afterAll, beforeAll, beforeEach, expect } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { type OpenClawOptions, type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatOptions, type WechatStandin } from "../../scripts/standins/wechat.js";
+import type { RedisClient } from "../../shared/redis/client.js";
 import { bodyOf, urlEvent } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
-import { inspector, setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "./stack.js";
+import { inspector, setEnv, TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "./stack.js";
 
 export interface ChatStack {
   wechat: WechatStandin;
   openclaw: OpenClawStandin;
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
 }
 
@@ -38,7 +39,7 @@ export function useChatStack(
   beforeEach(() => {
     stack.prefix = uniquePrefix();
     setEnv({
-      REDIS_URL: inject("redisUrl"),
+      ...testRedisEnv(),
       REDIS_KEY_PREFIX: stack.prefix,
       WX_APPID: TEST_APPID,
       WX_SECRET: TEST_SECRET,

@@ -16,6 +16,7 @@ export function spawnDev(env: Record<string, string | undefined> = {}): { child:
   const childEnv: NodeJS.ProcessEnv = { ...process.env, DEV_NO_WATCH: "1" };
   for (const name of [
     "REDIS_URL",
+    "REDIS_MODE",
     "WX_APPID",
     "WX_SECRET",
     "WX_API_BASE",

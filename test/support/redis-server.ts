@@ -1,2 +1,2 @@
 /** The private redis-server lives with the scripts: `npm run dev` starts one too. */
-export { freePort, RedisServer } from "../../scripts/redis-server.js";
+export { freePort, RedisCluster, RedisServer } from "../../scripts/redis-server.js";

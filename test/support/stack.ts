@@ -3,8 +3,11 @@
  * own, and the local stand-ins. Functions read process.env at each invocation.
  */
 import { randomBytes } from "node:crypto";
-import { Redis } from "ioredis";
+import { Cluster, Redis } from "ioredis";
 import { inject } from "vitest";
+import { userIdOfToken } from "../../shared/auth/session.js";
+import type { RedisClient } from "../../shared/redis/client.js";
+import { redisKeys, type UserKeys } from "../../shared/redis/keys.js";
 
 export const TEST_APPID = "wx-test-app";
 export const TEST_SECRET = `wxsecret-${randomBytes(8).toString("hex")}`;
@@ -21,8 +24,20 @@ export function setEnv(vars: Record<string, string | undefined>): void {
   }
 }
 
-/** A plain client for assertions on what the functions stored. */
-export function inspector(url = inject("redisUrl")): Redis {
+/** The shared test Redis as the functions see it: its URL and REDIS_MODE (standalone or cluster). */
+export function testRedisEnv(): { REDIS_URL: string; REDIS_MODE: "standalone" | "cluster" } {
+  return { REDIS_URL: inject("redisUrl"), REDIS_MODE: inject("redisMode") };
+}
+
+/** A plain client for assertions on what the functions stored (a cluster client in cluster mode). */
+export function inspector(url = inject("redisUrl"), mode = inject("redisMode")): RedisClient {
+  if (mode === "cluster") {
+    const u = new URL(url);
+    return new Cluster([{ host: u.hostname, port: Number(u.port) }], {
+      lazyConnect: true,
+      redisOptions: { maxRetriesPerRequest: 1 },
+    });
+  }
   return new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1 });
 }
 
@@ -32,15 +47,29 @@ export interface StoredKey {
   dump: string;
 }
 
-/** Every key under `prefix`, with its TTL and a text rendering of its value. */
-export async function storedKeys(client: Redis, prefix: string): Promise<StoredKey[]> {
+async function scanAll(client: Redis, pattern: string): Promise<string[]> {
   const keys: string[] = [];
   let cursor = "0";
   do {
-    const [next, batch] = await client.scan(cursor, "MATCH", `${prefix}*`, "COUNT", 1000);
+    const [next, batch] = await client.scan(cursor, "MATCH", pattern, "COUNT", 1000);
     cursor = next;
     keys.push(...batch);
   } while (cursor !== "0");
+  return keys;
+}
+
+/** Every key under `prefix` (on every master of a cluster), with its TTL and a text rendering of its value. */
+export async function storedKeys(client: RedisClient, prefix: string): Promise<StoredKey[]> {
+  // Braces in a SCAN pattern are plain characters except for glob specials; escape those.
+  const pattern = `${prefix.replace(/[*?[\]\\]/g, "\\$&")}*`;
+  let keys: string[];
+  if (client instanceof Cluster) {
+    if (client.status === "wait") await client.connect();
+    const masters = client.nodes("master");
+    keys = (await Promise.all(masters.map((node) => scanAll(node, pattern)))).flat();
+  } else {
+    keys = await scanAll(client, pattern);
+  }
   const out: StoredKey[] = [];
   for (const key of keys.sort()) {
     const type = await client.type(key);
@@ -53,4 +82,9 @@ export async function storedKeys(client: Redis, prefix: string): Promise<StoredK
     out.push({ key, ttlMs: await client.pttl(key), dump });
   }
   return out;
+}
+
+/** The Redis keys of the user a session token belongs to (its user tag names them). */
+export function keysOfToken(prefix: string, token: string): UserKeys {
+  return redisKeys(prefix).user(userIdOfToken(token));
 }

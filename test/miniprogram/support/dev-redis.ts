@@ -1,6 +1,6 @@
 /** The dev stack's own Redis (it prints its URL), to expire what the backend stored. */
 import { Redis } from "ioredis";
-import { hashToken } from "../../../shared/auth/session.js";
+import { hashToken, userIdOfToken } from "../../../shared/auth/session.js";
 import { redisKeys } from "../../../shared/redis/keys.js";
 import type { DevStack } from "../../support/dev-stack.js";
 
@@ -14,6 +14,12 @@ export function devRedis(dev: DevStack): Redis {
 }
 
 /** Where the backend keeps a session: under the SHA-256 of the token, never the token. */
-export const sessionKeyOf = (token: string) => keys.session(hashToken(token));
+export const sessionKeyOf = (token: string) => keys.user(userIdOfToken(token)).session(hashToken(token));
 
-export const conversationKeyOf = (id: string) => keys.conversation(id);
+/** Where a conversation is kept: under its owner's tag, which the id alone does not tell. */
+export async function conversationKeyOf(redis: Redis, id: string): Promise<string> {
+  const [, found] = await redis.scan("0", "MATCH", `wxclaw:{*}:conv:${id}`, "COUNT", 100_000);
+  const key = found.find((k) => k.endsWith(`:conv:${id}`));
+  if (!key) throw new Error("no such conversation in the dev Redis");
+  return key;
+}

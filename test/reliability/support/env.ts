@@ -12,7 +12,11 @@ export interface Stack {
   close(): Promise<void>;
 }
 
-export async function startStack(redisUrl: string, env: Record<string, string> = {}): Promise<Stack> {
+/** `redis` is the test Redis (testRedisEnv) or a server of the test's own (then standalone). */
+export async function startStack(
+  redis: string | { REDIS_URL: string; REDIS_MODE: string },
+  env: Record<string, string> = {},
+): Promise<Stack> {
   const appid = "wx-reliability";
   const secret = `wxsecret-${randomBytes(8).toString("hex")}`;
   const openclawToken = `oc-token-${randomBytes(8).toString("hex")}`;
@@ -20,7 +24,7 @@ export async function startStack(redisUrl: string, env: Record<string, string> =
   const openclaw = await startOpenClawStandin({ token: openclawToken });
   const prefix = uniquePrefix();
   setEnv({
-    REDIS_URL: redisUrl,
+    ...(typeof redis === "string" ? { REDIS_URL: redis, REDIS_MODE: "standalone" } : redis),
     REDIS_KEY_PREFIX: prefix,
     WX_APPID: appid,
     WX_SECRET: secret,

@@ -1,5 +1,6 @@
 /** Logging in through the built login bundle, and the invariants every stored key must keep. */
-import type { Redis } from "ioredis";
+import type { RedisClient } from "../../../shared/redis/client.js";
+import { userKeyKind } from "../../../shared/redis/keys.js";
 import { urlEvent } from "../../support/events.js";
 import { storedKeys } from "../../support/stack.js";
 import type { BuiltHandler } from "./built.js";
@@ -15,27 +16,31 @@ export async function loginWith(login: BuiltHandler, name: string): Promise<stri
 }
 
 /**
- * What would be half-written state: a key without TTL, a conversation without owner or
- * upstream key, stored turns or an index entry whose conversation does not exist.
+ * What would be half-written state: a key without TTL or of no known kind, a conversation
+ * without upstream key, stored turns or an index entry whose conversation does not exist.
  */
-export async function invariantViolations(client: Redis, prefix: string): Promise<string[]> {
+export async function invariantViolations(client: RedisClient, prefix: string): Promise<string[]> {
   const keys = await storedKeys(client, prefix);
   const byName = new Map(keys.map((k) => [k.key, k]));
   const problems: string[] = [];
   for (const k of keys) {
     const name = k.key.slice(prefix.length);
     if (k.ttlMs < 0) problems.push(`no TTL: ${name}`);
-    const conv = /^conv:([^:]+)$/.exec(name);
-    if (conv) {
+    const kind = userKeyKind(prefix, k.key);
+    const base = /^\{[0-9a-f]{16}\}:/.exec(name)?.[0] ?? "";
+    if (!kind && !/^rl:|^wx:/.test(name)) problems.push(`key of no known kind: ${name}`);
+    if (kind === "conversation") {
       const fields = JSON.parse(k.dump) as Record<string, string>;
-      if (!fields.owner || !fields.key) problems.push(`conversation without owner or key: ${name}`);
+      if (!fields.key) problems.push(`conversation without upstream key: ${name}`);
     }
-    const turns = /^conv:([^:]+):messages$/.exec(name);
-    if (turns && !byName.has(`${prefix}conv:${turns[1]}`)) problems.push(`turns without conversation: ${name}`);
-    if (/^user:[^:]+:conversations$/.test(name)) {
+    if (kind === "messages" && !byName.has(k.key.slice(0, -":messages".length))) {
+      problems.push(`turns without conversation: ${name}`);
+    }
+    if (kind === "conversations") {
       const members = (JSON.parse(k.dump) as string[]).filter((_, i) => i % 2 === 0);
       for (const id of members) {
-        if (!byName.has(`${prefix}conv:${id}`)) problems.push(`index entry without conversation: ${name} → ${id}`);
+        if (!byName.has(`${prefix}${base}conv:${id}`))
+          problems.push(`index entry without conversation: ${name} → ${id}`);
       }
     }
   }

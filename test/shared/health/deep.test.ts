@@ -6,7 +6,7 @@ import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/sta
 import { DEEP_CHECK_MS, DEEP_REUSE_MS, deepCheck } from "../../../shared/health/deep.js";
 import { HealthResponse } from "../../../shared/schemas.js";
 import { bodyOf, scfContext, urlEvent } from "../../support/events.js";
-import { setEnv } from "../../support/stack.js";
+import { setEnv, testRedisEnv } from "../../support/stack.js";
 
 let openclaw: OpenClawStandin;
 /** A server that accepts connections and never answers: the worst kind of dependency. */
@@ -32,14 +32,14 @@ afterAll(async () => {
 
 describe("GET /api/health?deep=1", () => {
   it("reports Redis and OpenClaw reachable, with their latency", async () => {
-    setEnv({ REDIS_URL: inject("redisUrl"), OPENCLAW_BASE_URL: openclaw.url });
+    setEnv({ ...testRedisEnv(), OPENCLAW_BASE_URL: openclaw.url });
     const report = await deepCheck(later());
     expect(report.redis).toMatchObject({ ok: true, latencyMs: expect.any(Number) });
     expect(report.openclaw).toMatchObject({ ok: true, latencyMs: expect.any(Number) });
   });
 
   it("answers 200 with the checks through the function, and a static 200 without deep", async () => {
-    setEnv({ REDIS_URL: inject("redisUrl"), OPENCLAW_BASE_URL: openclaw.url });
+    setEnv({ ...testRedisEnv(), OPENCLAW_BASE_URL: openclaw.url });
     const deep = await main_handler(urlEvent({ path: "/api/health", query: { deep: "1" } }), scfContext());
     expect(deep.statusCode).toBe(200);
     expect(HealthResponse.parse(bodyOf(deep)).checks?.redis.ok).toBe(true);
@@ -84,7 +84,7 @@ describe("GET /api/health?deep=1", () => {
   });
 
   it("reuses one instance's report for a few seconds, so a loop of requests is not a loop of upstream calls", async () => {
-    setEnv({ REDIS_URL: inject("redisUrl"), OPENCLAW_BASE_URL: openclaw.url });
+    setEnv({ ...testRedisEnv(), OPENCLAW_BASE_URL: openclaw.url });
     const at = later();
     const first = await deepCheck(at);
     setEnv({ REDIS_URL: undefined });

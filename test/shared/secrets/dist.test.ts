@@ -9,7 +9,7 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type BundleReport, buildFunction, functionNames, SSM_FILE, SSM_FUNCTIONS } from "../../../scripts/build.js";
 import { variablesRead } from "../../../scripts/deploy/probe.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/standins/openclaw.js";
@@ -18,7 +18,7 @@ import { startWechatStandin, type WechatStandin } from "../../../scripts/standin
 import { SECRET_SOURCES } from "../../../shared/config.js";
 import { urlEvent } from "../../support/events.js";
 import { readEvents } from "../../support/sse.js";
-import { setEnv, TEST_APPID, uniquePrefix } from "../../support/stack.js";
+import { setEnv, TEST_APPID, testRedisEnv, uniquePrefix } from "../../support/stack.js";
 import { loginAs } from "../../support/users.js";
 import { runWebFunction, type WebFunction } from "../../support/web-function.js";
 
@@ -91,7 +91,7 @@ async function invoke(dir: string, events: unknown[], env: Record<string, string
 }
 
 const loginEnv = () => ({
-  REDIS_URL: inject("redisUrl"),
+  ...testRedisEnv(),
   REDIS_KEY_PREFIX: uniquePrefix(),
   WX_APPID: TEST_APPID,
   WX_API_BASE: wechat.url,
@@ -166,7 +166,7 @@ describe("dist bundles and ssm.js", () => {
     it("streams with OPENCLAW_TOKEN fetched through ssm.js beside server.js", async () => {
       const prefix = uniquePrefix();
       setEnv({
-        REDIS_URL: inject("redisUrl"),
+        ...testRedisEnv(),
         REDIS_KEY_PREFIX: prefix,
         WX_APPID: TEST_APPID,
         WX_SECRET,
@@ -177,7 +177,7 @@ describe("dist bundles and ssm.js", () => {
       const dir = isolated("chat-stream");
       const before = ssm.calls.length;
       web = await runWebFunction(dir, {
-        REDIS_URL: inject("redisUrl"),
+        ...testRedisEnv(),
         REDIS_KEY_PREFIX: prefix,
         OPENCLAW_BASE_URL: openclaw.url,
         OPENCLAW_TOKEN_SSM_NAME: "openclaw-token",

@@ -4,7 +4,7 @@
  * credentials, and answer 503 naming the secret (never its value) when SSM fails.
  */
 import { randomBytes } from "node:crypto";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../../functions/chat/index.js";
 import { main_handler as login } from "../../../functions/login/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/standins/openclaw.js";
@@ -12,7 +12,7 @@ import { type SsmStandin, startSsmStandin } from "../../../scripts/standins/ssm.
 import { startWechatStandin, type WechatStandin } from "../../../scripts/standins/wechat.js";
 import { bodyOf, urlEvent } from "../../support/events.js";
 import { forbidInLogs, suiteLogs } from "../../support/log-guard.js";
-import { setEnv, TEST_APPID, uniquePrefix } from "../../support/stack.js";
+import { setEnv, TEST_APPID, testRedisEnv, uniquePrefix } from "../../support/stack.js";
 
 const WX_SECRET = `wx-secret-only-in-ssm-${randomBytes(8).toString("hex")}`;
 const OPENCLAW_TOKEN = `oc-token-only-in-ssm-${randomBytes(8).toString("hex")}`;
@@ -55,7 +55,7 @@ beforeEach(() => {
   ssm.secrets.set(wxName, WX_SECRET);
   ssm.secrets.set(ocName, OPENCLAW_TOKEN);
   setEnv({
-    REDIS_URL: inject("redisUrl"),
+    ...testRedisEnv(),
     REDIS_KEY_PREFIX: uniquePrefix(),
     WX_APPID: TEST_APPID,
     WX_SECRET: undefined,
