@@ -153,18 +153,7 @@ if (!(await listening())) {
   await new Promise(() => {});
 }
 
-const base = `http://127.0.0.1:${port}`;
-const json = "-H 'content-type: application/json'";
-banner([
-  `Try it (copy-paste into a shell):`,
-  ``,
-  `TOKEN=$(curl -s -X POST ${base}/api/auth/wx-login ${json} -d "{\\"code\\":\\"alice:$RANDOM\\"}" | sed -E 's/.*"sessionKey":"([0-9a-f]+)".*/\\1/')`,
-  `CONV=$(curl -s -X POST ${base}/api/chat -H "x-wx-session: $TOKEN" ${json} -d '{"message":"Hello","conversation_id":null}' | sed -E 's/.*"conversation_id":"([^"]+)".*/\\1/')`,
-  `curl -s -X POST ${base}/api/chat -H "x-wx-session: $TOKEN" ${json} -d "{\\"message\\":\\"And again\\",\\"conversation_id\\":\\"$CONV\\"}"`,
-  ``,
-  `OpenAPI: ${base}/api/openapi.json`,
-]);
-
+// Before the curl session: that comes last, and whoever waits for it has read this too.
 if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
   const lan = Object.values(os.networkInterfaces())
     .flat()
@@ -177,3 +166,15 @@ if (host !== "127.0.0.1" && host !== "localhost" && host !== "::1") {
     "!!! Unset HOST when you are done.",
   ]);
 }
+
+const base = `http://127.0.0.1:${port}`;
+const json = "-H 'content-type: application/json'";
+banner([
+  `Try it (copy-paste into a shell):`,
+  ``,
+  `TOKEN=$(curl -s -X POST ${base}/api/auth/wx-login ${json} -d "{\\"code\\":\\"alice:$RANDOM\\"}" | sed -E 's/.*"sessionKey":"([0-9a-f]+)".*/\\1/')`,
+  `CONV=$(curl -s -X POST ${base}/api/chat -H "x-wx-session: $TOKEN" ${json} -d '{"message":"Hello","conversation_id":null}' | sed -E 's/.*"conversation_id":"([^"]+)".*/\\1/')`,
+  `curl -s -X POST ${base}/api/chat -H "x-wx-session: $TOKEN" ${json} -d "{\\"message\\":\\"And again\\",\\"conversation_id\\":\\"$CONV\\"}"`,
+  ``,
+  `OpenAPI: ${base}/api/openapi.json`,
+]);
