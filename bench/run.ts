@@ -24,6 +24,14 @@ const HOT_WARMUP = QUICK ? 60 : 600;
 const LOAD_RUNS = QUICK ? 3 : 15;
 const SERVE_REQUESTS = QUICK ? 200 : 2000;
 const COMMAND_SAMPLE = QUICK ? 10 : 50;
+/** Memory model: how long the upstream holds each turn, the reply's size, waves per level. */
+const HOLD_MS = QUICK ? 1000 : 3000;
+const REPLY_CHARS = 3000;
+const MEMORY_WAVES = QUICK ? 1 : 3;
+/** Cost model: arrival rates (chats/s), reply times (s), simulated chats per case. */
+const COST_RATES = [1, 10, 100];
+const COST_REPLIES_S = [2, 10];
+const COST_CHATS = QUICK ? 5000 : 50_000;
 /** Turns slower than the claim's renewal interval (2 s), to count the renewals. */
 const RENEW_SAMPLE = 3;
 const SLOW_UPSTREAM_MS = 4_500;
@@ -40,15 +48,28 @@ import { findRedisServer, RedisCluster, RedisServer } from "../scripts/redis-ser
 import { startOpenClawStandin } from "../scripts/standins/openclaw.js";
 import { startWechatStandin } from "../scripts/standins/wechat.js";
 import { urlEvent } from "../test/support/events.js";
+import { simulate } from "./cost-model.js";
 import { bareNode, type MemoryVariant, measureLoads, type ServeResult, serve } from "./functions.js";
 import { machineNotes } from "./machine.js";
+import {
+  chooseSetting,
+  IN_FLIGHT_LEVELS,
+  MARGIN,
+  type MemoryPoint,
+  measureMemory,
+  memoryClassFor,
+} from "./memory-model.js";
+import { ensureNode18, NODE18_VERSION } from "./node18.js";
 import { type CommandCount, commandCounter } from "./redis-stats.js";
 import { call } from "./rpc.js";
 import { fmt, kb, mb, median, quantile } from "./stats.js";
+import { measureWebPath, type PathSummary, startServer } from "./web-path.js";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const TARGETS = {
   ratio: 1.15,
+  webCpuRatio: 1.3,
+  concurrencyCostRatio: 8,
   chatRoundTrips: 2,
   bundleBytes: { health: 50 * 1024, other: 250 * 1024 },
   loadMs: 25,
@@ -127,6 +148,57 @@ async function main(): Promise<void> {
     const upstreamMs = median(hot.upstream);
     const ratio = ours.median / bare.median;
     const pairRatios = ours.blockMedians.map((m, i) => m / (bare.blockMedians[i] ?? Number.NaN));
+
+    progress("web path: HTTP into the chat Web function vs a bare node:http server, interleaved");
+    const webOut = mkdtempSync(path.join(tmpdir(), "wxclaw-bench-web-"));
+    const chatServer = (await buildFunction("chat", webOut, "web")).file;
+    const bareServer = await bareServerBundle(webOut);
+    const session = await call<{ token: string; conversationId: string }>(worker, { op: "sessions", n: 0 });
+    const oursProcess = await startServer(chatServer, env);
+    const bareProcess = await startServer(bareServer, env).catch((e: unknown) => {
+      oursProcess.stop();
+      throw e;
+    });
+    let webPath: { ours: PathSummary; bare: PathSummary };
+    try {
+      webPath = await measureWebPath({
+        ours: oursProcess,
+        bare: bareProcess,
+        input: {
+          token: session.token,
+          conversationId: session.conversationId,
+          message: "How long is a piece of string?",
+        },
+        rounds: HOT_ROUNDS,
+        perBlock: HOT_PER_BLOCK,
+        warmup: HOT_WARMUP,
+      });
+    } finally {
+      oursProcess.stop();
+      bareProcess.stop();
+    }
+
+    progress(`memory model: ${IN_FLIGHT_LEVELS.join(", ")} turns in flight, each held ${HOLD_MS} ms`);
+    const node18 = await ensureNode18(progress);
+    const held = await startOpenClawStandin({
+      token: openclawToken,
+      replyDelayMs: HOLD_MS,
+      replyMinChars: REPLY_CHARS,
+    });
+    let memory: MemoryPoint[];
+    try {
+      const { tokens: memoryTokens } = await call<{ tokens: string[] }>(worker, { op: "sessions", n: 100 });
+      memory = await measureMemory({
+        serverFile: chatServer,
+        nodeBin: node18 ?? process.execPath,
+        env: { ...env, OPENCLAW_BASE_URL: held.url },
+        tokens: memoryTokens,
+        waves: MEMORY_WAVES,
+      });
+    } finally {
+      await held.close();
+    }
+    const memoryNode = node18 ? NODE18_VERSION : `${process.version.slice(1)} (Node 18 not available here)`;
 
     progress("Redis commands per request");
     const counter = await commandCounter(redis.url);
@@ -228,6 +300,9 @@ async function main(): Promise<void> {
 
     const report = render({
       notes,
+      webPath,
+      memory,
+      memoryNode,
       ours,
       bare,
       upstreamMs,
@@ -247,6 +322,24 @@ async function main(): Promise<void> {
     await Promise.all([wechat.close(), openclaw.close()]);
     await redis.stop();
   }
+}
+
+/** The bare baseline's HTTP server (bench/bare-server.ts), bundled as a function is. */
+async function bareServerBundle(outRoot: string): Promise<string> {
+  const outfile = path.join(outRoot, "bare-server", "server.js");
+  await build({
+    entryPoints: [path.join(HERE, "bare-server.ts")],
+    outfile,
+    bundle: true,
+    platform: "node",
+    target: "node18",
+    format: "cjs",
+    minify: true,
+    legalComments: "none",
+    logLevel: "warning",
+  });
+  writeFileSync(path.join(outRoot, "bare-server", "package.json"), '{ "type": "commonjs" }\n');
+  return outfile;
 }
 
 const COMMAND_KINDS = ["login", "chat-new", "chat-continue", "chat-continue-with-retry-id", "chat-replay"];
@@ -288,6 +381,9 @@ type Summary = ReturnType<typeof summarise>;
 
 interface ReportInput {
   notes: ReturnType<typeof machineNotes>;
+  webPath: { ours: PathSummary; bare: PathSummary };
+  memory: MemoryPoint[];
+  memoryNode: string;
   ours: Summary;
   bare: Summary;
   upstreamMs: number;
@@ -377,6 +473,129 @@ function analysis(r: ReportInput): string[] {
   return L;
 }
 
+function webPathSection(w: { ours: PathSummary; bare: PathSummary }): string[] {
+  const ratio = w.ours.cpuPerRequest / w.bare.cpuPerRequest;
+  const pairs = w.ours.blockCpu.map((c, i) => c / (w.bare.blockCpu[i] ?? Number.NaN));
+  return [
+    "## Chat over HTTP: the chat Web function vs a bare node:http server",
+    "",
+    "The real serving path: `POST /api/chat` over a kept-alive HTTP connection, one request at a time, into the " +
+      "built chat Web function (`server.js`, shared/http/web-server.ts) in its own process, and likewise into a " +
+      "bare node:http server doing the baseline's turn (bench/bare-server.ts, bundled the same way). CPU time is the " +
+      "server process's own (all threads, from process.cpuUsage() inside it), so the client's work is not counted. " +
+      `${HOT_ROUNDS} interleaved rounds (ABAB…) of ${HOT_PER_BLOCK} requests, after ${HOT_WARMUP} warm-up requests per side.`,
+    "",
+    "| | server CPU per chat (median of rounds) | median latency | p90 |",
+    "|---|---:|---:|---:|",
+    `| chat Web function | ${fmt(w.ours.cpuPerRequest, 3)} ms | ${fmt(w.ours.medianMs, 3)} ms | ${fmt(w.ours.p90Ms, 3)} ms |`,
+    `| bare node:http baseline | ${fmt(w.bare.cpuPerRequest, 3)} ms | ${fmt(w.bare.medianMs, 3)} ms | ${fmt(w.bare.p90Ms, 3)} ms |`,
+    "",
+    `**CPU ratio ${fmt(ratio, 3)}×** the baseline's (target ≤ ${TARGETS.webCpuRatio}×: ${verdict(ratio <= TARGETS.webCpuRatio)}); ` +
+      `per-round ratios ${fmt(Math.min(...pairs), 3)}–${fmt(Math.max(...pairs), 3)} (median ${fmt(median(pairs), 3)}). ` +
+      `Latency ratio ${fmt(w.ours.medianMs / w.bare.medianMs, 3)}×.`,
+  ];
+}
+
+function memorySection(points: MemoryPoint[], node: string): string[] {
+  const chosen = chooseSetting(points);
+  const L = [
+    "## Memory model: one chat Web function with N turns in flight (an estimate)",
+    "",
+    `The built chat \`server.js\` on Node ${node} (SCF's runtime is Nodejs18.15), a fresh process per level; ` +
+      `the OpenClaw stand-in holds every turn ${HOLD_MS / 1000} s and answers about ${REPLY_CHARS / 1000} KB; ` +
+      `${MEMORY_WAVES} wave(s) of N turns at once by distinct sessions. Peak RSS is the process's high-water mark ` +
+      "(getrusage maxRSS). It is an estimate: SCF's own accounting of an instance's memory (its runtime and " +
+      `bootstrap included) is not visible from here. Memory class: the smallest of 64/128/256/512 MB that leaves ` +
+      `${MARGIN * 100}% of it over the peak.`,
+    "",
+    "| turns in flight | RSS idle | peak RSS | statuses | smallest class with margin |",
+    "|---:|---:|---:|---|---|",
+  ];
+  for (const p of points) {
+    const statuses = Object.entries(p.statuses)
+      .map(([code, n]) => `${code}×${n}`)
+      .join(" ");
+    const cls = memoryClassFor(p.peakRss);
+    L.push(`| ${p.inFlight} | ${mb(p.idleRss)} | ${mb(p.peakRss)} | ${statuses} | ${cls ? `${cls} MB` : "> 512 MB"} |`);
+  }
+  L.push(
+    "",
+    `**Chosen default: concurrency ${chosen.concurrency} at ${chosen.memoryMB} MB** (the highest level measured that ` +
+      `answered every turn and fits ${chosen.memoryMB} MB with ${MARGIN * 100}% margin; a fuller instance of the same ` +
+      "class bills less per chat).",
+  );
+  return L;
+}
+
+function concurrencyCostSection(points: MemoryPoint[]): string[] {
+  const chosen = chooseSetting(points);
+  const prices = { usdPerGbs: USD_PER_GBS, usdPer10kInvocations: USD_PER_10K_INVOCATIONS };
+  const single = memoryClassFor(points[0]?.peakRss ?? 0) ?? 128;
+  const settings = [
+    { label: "JSON, one request per instance", concurrency: 1, memoryMB: Math.max(single, 128) },
+    { label: `JSON, concurrency ${chosen.concurrency}`, concurrency: chosen.concurrency, memoryMB: chosen.memoryMB },
+    { label: "streaming (chat-stream), concurrency 1", concurrency: 1, memoryMB: 128 },
+  ];
+  const L = [
+    "## Cost model: chat under request multi-concurrency",
+    "",
+    `Poisson arrivals (${COST_CHATS.toLocaleString("en")} simulated chats per case, fixed seed), every reply taking the ` +
+      `same time; prices as in the last section. With request concurrency on, the time during which an instance's ` +
+      "requests overlap is billed once (SCF document 583/123892); each request is still one invocation. SCF documents " +
+      "only that up to the limit of requests go to one instance (583/47183), so two packings bound it: **best**, a request " +
+      "joins the busiest instance with room; **worst**, it joins the least busy of the warm instances the peak needed. " +
+      "Instances: the most in use at once (best) or kept warm (worst); each one beyond what is needed is a cold start " +
+      "avoided. An SSE connection holds its instance for the whole reply (583/90617), so streaming gains nothing from " +
+      "concurrency.",
+    "",
+    "| chats/s | reply | setting | memory | packing | GB-s per chat | USD per 1M chats | instances | vs one per instance |",
+    "|---:|---:|---|---:|---|---:|---:|---:|---:|",
+  ];
+  const targets: string[] = [];
+  for (const rate of COST_RATES) {
+    for (const replyS of COST_REPLIES_S) {
+      let baseline = Number.NaN;
+      let baseInstances = 0;
+      for (const s of settings) {
+        for (const packing of s.concurrency === 1 ? (["best"] as const) : (["best", "worst"] as const)) {
+          const r = simulate(
+            {
+              ratePerS: rate,
+              replyS,
+              concurrency: s.concurrency,
+              memoryMB: s.memoryMB,
+              packing,
+              chats: COST_CHATS,
+              seed: 7,
+            },
+            prices,
+          );
+          if (Number.isNaN(baseline)) {
+            baseline = r.usdPer1M;
+            baseInstances = r.instances;
+          }
+          const ratio = baseline / r.usdPer1M;
+          const saved = baseInstances - r.instances;
+          L.push(
+            `| ${rate} | ${replyS} s | ${s.label} | ${s.memoryMB} MB | ${s.concurrency === 1 ? "—" : packing} | ` +
+              `${r.gbsPerChat.toExponential(3)} | ${fmt(r.usdPer1M, 3)} | ${r.instances}${saved > 0 ? ` (${saved} fewer)` : ""} | ${fmt(ratio, 1)}× |`,
+          );
+          if (rate === 10 && replyS === 2 && s.concurrency > 1) {
+            targets.push(`${packing} packing ${fmt(ratio, 1)}× (${verdict(ratio >= TARGETS.concurrencyCostRatio)})`);
+          }
+        }
+      }
+    }
+  }
+  L.push(
+    "",
+    `**At 10 chats/s with 2 s replies, the JSON path at concurrency ${chosen.concurrency} is cheaper than one request per ` +
+      `instance by ${targets.join(", ")}** (target ≥ ${TARGETS.concurrencyCostRatio}×). The floor is the invocation fee ` +
+      `alone: ${fmt(USD_PER_10K_INVOCATIONS * 100, 2)} USD per 1M chats.`,
+  );
+  return L;
+}
+
 function render(r: ReportInput): string {
   const L: string[] = [];
   const n = r.notes;
@@ -417,6 +636,10 @@ function render(r: ReportInput): string {
       `${fmt(r.ours.cpuPerRequest / r.bare.cpuPerRequest, 2)}× the baseline's.`,
     "",
   );
+
+  L.push(...webPathSection(r.webPath), "");
+  L.push(...memorySection(r.memory, r.memoryNode), "");
+  L.push(...concurrencyCostSection(r.memory), "");
 
   L.push("## Redis commands per request", "");
   L.push(

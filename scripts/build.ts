@@ -11,6 +11,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build, type Plugin } from "esbuild";
 import { FUNCTION_NAMES, type FunctionName, functions, isFunctionName } from "../shared/functions.js";
+import { usesSsm } from "../shared/needs.js";
 import { BUNDLE_BUDGET_BYTES, DEFAULT_BUDGET_BYTES } from "./budgets.js";
 import { MANIFEST_FILE, manifest } from "./manifest.js";
 
@@ -42,13 +43,6 @@ export interface BundleReport {
   /** dist/<name>/ssm.js, for functions that can read secrets from SSM. */
   ssm?: { file: string; bytes: number };
 }
-
-/**
- * Functions whose configuration can name an SSM secret (shared/config.ts SECRET_SOURCES): login
- * (WX_SECRET) and the two that call OpenClaw (OPENCLAW_TOKEN). A test checks this list against
- * what each function reads.
- */
-export const SSM_FUNCTIONS: readonly string[] = ["login", "chat", "chat-stream"];
 
 /** The file beside the bundle that `import("./ssm-client.js")` becomes a `require` of. */
 export const SSM_FILE = "ssm.js";
@@ -95,12 +89,19 @@ export function functionNames(): FunctionName[] {
   return [...FUNCTION_NAMES].sort();
 }
 
-/** Bundles one function into `<outRoot>/<name>/index.js` (dist/ unless told otherwise). */
-export async function buildFunction(name: string, outRoot = DIST): Promise<BundleReport> {
+/**
+ * Bundles one function into `<outRoot>/<name>/index.js`, or server.js for a Web function (dist/
+ * unless told otherwise). `kind` overrides the route table, to build a function both ways.
+ */
+export async function buildFunction(
+  name: string,
+  outRoot = DIST,
+  kind: "event" | "web" = isWebFunction(name) ? "web" : "event",
+): Promise<BundleReport> {
   const outdir = path.join(outRoot, name);
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  const web = isWebFunction(name);
+  const web = kind === "web";
   const file = path.join(outdir, web ? "server.js" : "index.js");
   const common = {
     bundle: true,
@@ -123,7 +124,7 @@ export async function buildFunction(name: string, outRoot = DIST): Promise<Bundl
     supported: { "dynamic-import": false },
   });
   let ssm: BundleReport["ssm"];
-  if (SSM_FUNCTIONS.includes(name)) {
+  if (isFunctionName(name) && usesSsm(name)) {
     const ssmFile = path.join(outdir, SSM_FILE);
     await build({ ...common, entryPoints: [SSM_CLIENT], outfile: ssmFile, plugins: [nativeUrl] });
     ssm = { file: ssmFile, bytes: statSync(ssmFile).size };

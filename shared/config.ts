@@ -98,6 +98,37 @@ export const ENV = {
 
 type Env = typeof ENV;
 export type EnvName = keyof Env;
+
+/** One line per variable for docs/config.md (generated: npm run docs:config). */
+export const MEANING: Readonly<Record<EnvName, string>> = {
+  LOG_LEVEL: "`debug`, `info`, `warn` or `error`",
+  REDIS_URL: "`redis://[:password@]host:port[/db]`, `rediss://` for TLS (TencentDB for Redis in production)",
+  REDIS_KEY_PREFIX: "prefix of every key written; letters, digits, `_ : . -` (no braces: docs/redis.md)",
+  REDIS_MODE: "`cluster` when REDIS_URL names a node of a Redis Cluster (docs/redis.md)",
+  WX_APPID: "the Mini Program's AppID",
+  WX_SECRET: "its AppSecret; also keys the derived user ids (docs/redis.md). Or from SSM: WX_SECRET_SSM_NAME",
+  WX_SECRET_SSM_NAME: "name of the SSM secret holding WX_SECRET (then WX_SECRET stays unset)",
+  WX_API_BASE: "WeChat API origin (tests and dev point it at a local stand-in)",
+  WX_TIMEOUT_MS: "deadline of one WeChat call",
+  OPENCLAW_BASE_URL: "OpenClaw gateway origin on a private address, e.g. `http://10.0.1.5:18789`",
+  OPENCLAW_TOKEN: "bearer token of the OpenClaw gateway. Or from SSM: OPENCLAW_TOKEN_SSM_NAME",
+  OPENCLAW_TOKEN_SSM_NAME: "name of the SSM secret holding OPENCLAW_TOKEN",
+  SSM_REGION: "region of the SSM secrets; required when an SSM name is set",
+  SSM_ENDPOINT: "SSM API origin, e.g. a VPC endpoint (default: the public one)",
+  OPENCLAW_AGENT_ID: "the OpenClaw agent that answers",
+  OPENCLAW_TIMEOUT_MS: "upstream deadline of a turn; past it the reply is 504",
+  RATE_LIMIT_MAX: "chat requests per user per window",
+  RATE_LIMIT_WINDOW_S: "window of both rate limits, in seconds",
+  LOGIN_RATE_LIMIT_MAX: "login attempts per client address per window (docs/runtime.md)",
+  SESSION_TTL_S: "lifetime of a session token, fixed at login",
+  CONVERSATION_TTL_S: "how long an idle conversation and its history are kept",
+  MESSAGE_MAX_CHARS: "longest message, in Unicode code points",
+  HISTORY_ENABLED: "store the turns of each conversation for the history API",
+  DAILY_TOKEN_QUOTA: "tokens per user per day (Asia/Shanghai); 0 is off",
+  WX_MSG_SEC_CHECK: "check messages and replies with WeChat's msgSecCheck (docs/content-security.md)",
+  WX_MSG_SEC_CHECK_FAIL_OPEN: "let turns through when msgSecCheck cannot be reached",
+  HISTORY_MAX_MESSAGES: "most messages kept per conversation",
+};
 export type Config = { [K in EnvName]: z.infer<Env[K]> };
 
 /** The variables each capability needs; a function lists the groups it uses. */

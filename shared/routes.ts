@@ -5,6 +5,7 @@
  * these two tables, and no path is written anywhere else.
  */
 import type * as z from "zod/mini";
+import type { Group } from "./config.js";
 import type { ErrorCode } from "./errors.js";
 import * as s from "./schemas.js";
 
@@ -29,6 +30,16 @@ export interface RouteDef {
   query?: Readonly<Record<string, string>>;
   /** Answered as server-sent events rather than one JSON body. */
   stream?: true;
+  /**
+   * Configuration groups (shared/config.ts) the route needs, its guard's included: the pipeline
+   * loads exactly these (503 naming what is missing), the deployment passes their variables to
+   * the function, and docs/config.md lists them.
+   */
+  config: readonly Group[];
+  /** Groups it also needs while a flag of its configuration is on. */
+  configWhen?: Readonly<Partial<Record<"WX_MSG_SEC_CHECK", readonly Group[]>>>;
+  /** Groups its action reads only if they are set, never failing without them. */
+  configOptional?: readonly Group[];
 }
 
 const always: ErrorCode[] = ["not_found", "method_not_allowed", "internal"];
@@ -59,6 +70,8 @@ export const routes = {
     response: s.HealthResponse,
     status: 200,
     auth: "none",
+    config: [],
+    configOptional: ["redis", "openclawOrigin"],
     errors: [...always, "unavailable"],
   },
   login: {
@@ -69,6 +82,7 @@ export const routes = {
     response: s.LoginResponse,
     status: 200,
     auth: "none",
+    config: ["redis", "loginLimit", "wechat", "session"],
     limit: "login",
     errors: [
       ...always,
@@ -87,6 +101,7 @@ export const routes = {
     summary: "Revoke the session token at once",
     status: 204,
     auth: "session",
+    config: ["redis"],
     errors: [...always, "payload_too_large", "unauthorized", "unavailable"],
   },
   chat: {
@@ -97,6 +112,8 @@ export const routes = {
     response: s.ChatResponse,
     status: 200,
     auth: "session",
+    config: ["redis", "chatLimit", "quota", "openclaw", "conversations", "contentSecurity"],
+    configWhen: { WX_MSG_SEC_CHECK: ["wechat"] },
     limit: "chat",
     errors: chatErrors,
   },
@@ -108,6 +125,8 @@ export const routes = {
     body: s.ChatRequest,
     status: 200,
     auth: "session",
+    config: ["redis", "chatLimit", "quota", "openclaw", "conversations", "contentSecurity"],
+    configWhen: { WX_MSG_SEC_CHECK: ["wechat"] },
     limit: "chat",
     stream: true,
     errors: chatErrors,
@@ -119,6 +138,7 @@ export const routes = {
     response: s.ConversationsResponse,
     status: 200,
     auth: "session",
+    config: ["redis"],
     errors: [...always, "unauthorized", "unavailable"],
   },
   "conversation-messages": {
@@ -128,6 +148,7 @@ export const routes = {
     response: s.MessagesResponse,
     status: 200,
     auth: "session",
+    config: ["redis", "conversations"],
     errors: [...always, "unauthorized", "unavailable"],
   },
   "conversation-delete": {
@@ -136,6 +157,7 @@ export const routes = {
     summary: "Delete one of the caller's conversations and its history",
     status: 204,
     auth: "session",
+    config: ["redis"],
     errors: [...always, "unauthorized", "unavailable"],
   },
   "me-delete": {
@@ -144,6 +166,7 @@ export const routes = {
     summary: "Erase everything held about the caller: sessions, conversations, history, counters",
     status: 204,
     auth: "session",
+    config: ["redis"],
     errors: [...always, "unauthorized", "unavailable"],
   },
 } as const satisfies Record<string, RouteDef>;

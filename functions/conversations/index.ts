@@ -14,22 +14,18 @@ const owned = sessionGuard({
 });
 
 export const main_handler = serve(
-  endpoint("conversations", { config: [], guard: sessionGuard() }, async ({ redis, mine }) => {
+  endpoint("conversations", { guard: sessionGuard() }, async ({ redis, mine }) => {
     const conversations = await withRedis(redis, () => listConversations(redis, mine));
     return { body: { conversations } };
   }),
-  endpoint(
-    "conversation-messages",
-    { config: ["conversations"], guard: owned },
-    async ({ req, config, redis, mine }) => {
-      const id = req.params.id ?? "";
-      const messages = config.HISTORY_ENABLED
-        ? await withRedis(redis, () => readMessages(redis, mine, id, config.HISTORY_MAX_MESSAGES))
-        : [];
-      return { body: { messages } };
-    },
-  ),
-  endpoint("conversation-delete", { config: [], guard: owned }, async ({ req, redis, mine, owned }) => {
+  endpoint("conversation-messages", { guard: owned }, async ({ req, config, redis, mine }) => {
+    const id = req.params.id ?? "";
+    const messages = config.HISTORY_ENABLED
+      ? await withRedis(redis, () => readMessages(redis, mine, id, config.HISTORY_MAX_MESSAGES))
+      : [];
+    return { body: { messages } };
+  }),
+  endpoint("conversation-delete", { guard: owned }, async ({ req, redis, mine, owned }) => {
     await withRedis(redis, () => deleteConversation(redis, mine, req.params.id ?? "", retryFieldsOf(owned)));
     return { body: undefined };
   }),

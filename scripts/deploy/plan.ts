@@ -1,12 +1,13 @@
 /**
  * What each function should be on SCF, from dist/routes.json (kind, rules, memory, timeout,
- * request concurrency) and from what the function itself reads (probe.ts): its variables, and so
+ * request concurrency) and from what its routes declare (shared/needs.ts): its variables, and so
  * whether it joins the VPC, needs the public internet or an execution role.
  */
 import type { EnvName } from "../../shared/config.js";
+import { isFunctionName } from "../../shared/functions.js";
 import { DEEP_CHECK_MS } from "../../shared/health/deep.js";
+import { variablesOfFunction } from "../../shared/needs.js";
 import type { Manifest, ManifestFunction } from "../manifest.js";
-import { variablesNeeded } from "./probe.js";
 
 export const RUNTIME = "Nodejs18.15";
 /** The alias every function URL and domain rule points at; a deploy or a rollback moves it. */
@@ -106,18 +107,11 @@ export function planFunction(fn: ManifestFunction, variables: EnvName[]): Functi
   };
 }
 
-const probed = new Map<string, EnvName[]>();
-
-/** Plans every function of the manifest, asking each (once per process) what it reads. */
+/** Plans every function of the manifest with the variables its routes declare (shared/needs.ts). */
 export async function planAll(manifest: Manifest): Promise<FunctionPlan[]> {
-  const plans: FunctionPlan[] = [];
-  for (const fn of manifest.functions) {
-    let variables = probed.get(fn.name);
-    if (!variables) {
-      variables = await variablesNeeded(fn.name);
-      probed.set(fn.name, variables);
-    }
-    plans.push(planFunction(fn, variables));
-  }
-  return plans;
+  return manifest.functions.map((fn) => {
+    if (!isFunctionName(fn.name))
+      throw new Error(`dist/routes.json names ${fn.name}, which shared/functions.ts does not`);
+    return planFunction(fn, variablesOfFunction(fn.name));
+  });
 }

@@ -37,6 +37,8 @@ export interface OpenClawStandin extends Running {
   queue(...faults: OpenClawFault[]): void;
   /** Calls whose connection closed before the answer was complete (client aborts). */
   readonly aborted: number;
+  /** The most calls it has been answering at the same moment. */
+  readonly maxInFlight: number;
 }
 
 export interface OpenClawOptions {
@@ -46,6 +48,10 @@ export interface OpenClawOptions {
   port?: number;
   /** Pause between streamed pieces, to make streaming visible. */
   streamDelayMs?: number;
+  /** Holds every turn this long before answering, as a real model takes its time. */
+  replyDelayMs?: number;
+  /** Pads every reply to at least this many characters (a reply of a few KB). */
+  replyMinChars?: number;
 }
 
 /** The deterministic answer to a message. */
@@ -61,6 +67,13 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
   const faults: OpenClawFault[] = [];
   const turns = new Map<string, number>();
   let aborted = 0;
+  let inFlight = 0;
+  let maxInFlight = 0;
+
+  const padded = (text: string) =>
+    options.replyMinChars && text.length < options.replyMinChars
+      ? `${text} ${"lorem ipsum ".repeat(Math.ceil((options.replyMinChars - text.length) / 12))}`
+      : text;
 
   const server = http.createServer(async (req, res) => {
     const json = (status: number, value: unknown) => {
@@ -69,7 +82,10 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       res.end(JSON.stringify(value));
     };
     const fail = (status: number, message: string, type: string) => json(status, { error: { message, type } });
+    inFlight++;
+    maxInFlight = Math.max(maxInFlight, inFlight);
     res.on("close", () => {
+      inFlight--;
       if (!res.writableFinished) aborted++;
     });
 
@@ -106,6 +122,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       return fail(400, "messages must end with a user message", "invalid_request_error");
 
     const fault = faults.shift();
+    if (options.replyDelayMs) await sleep(options.replyDelayMs);
     if (fault && "delayMs" in fault) await sleep(fault.delayMs);
     if (fault && "hang" in fault) return;
     if (fault && "status" in fault && !("raw" in fault)) {
@@ -119,7 +136,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
     const key = typeof body.user === "string" ? body.user : "";
     const turn = (turns.get(key) ?? 0) + 1;
     turns.set(key, turn);
-    const reply = fault && "reply" in fault ? fault.reply : standinReply(last.content, turn);
+    const reply = fault && "reply" in fault ? fault.reply : padded(standinReply(last.content, turn));
     const usage = {
       prompt_tokens: tokensOf(last.content),
       completion_tokens: tokensOf(reply),
@@ -188,6 +205,9 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
     },
     get aborted() {
       return aborted;
+    },
+    get maxInFlight() {
+      return maxInFlight;
     },
   };
 }

@@ -9,12 +9,11 @@
  */
 
 import type { SessionUser } from "../auth/session.js";
-import { ConfigInvalid, type ConfigOf, loadConfig } from "../config.js";
+import { ConfigInvalid, type ConfigOf } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import type { Logger } from "../log.js";
 import type { RedisClient } from "../redis/client.js";
 import type { RedisKeys } from "../redis/keys.js";
-import { resolveSecrets } from "../secrets/resolve.js";
 import { accessToken, wechatDown } from "../wechat/access-token.js";
 import { insidePair, piecesOf, SEC_CHECK_OVERLAP, secCheck, type Verdict } from "../wechat/sec-check.js";
 
@@ -31,7 +30,8 @@ const MAX_SEGMENT = 400;
 const SENTENCE_END = /[。！？!?；;\n]|\.(?=\s)/g;
 
 export interface ScreenContext {
-  config: ConfigOf<"contentSecurity">;
+  /** The route declares WeChat's credentials as needed while the check is on (shared/routes.ts). */
+  config: ConfigOf<"contentSecurity"> & Partial<ConfigOf<"wechat">>;
   redis: RedisClient;
   keys: RedisKeys;
   user: SessionUser;
@@ -64,15 +64,25 @@ function segmentEnd(buffer: string): number {
   return c >= 0xd800 && c <= 0xdbff ? MAX_SEGMENT - 1 : MAX_SEGMENT;
 }
 
+const WECHAT_REQUIRED = ["WX_APPID", "WX_SECRET", "WX_API_BASE", "WX_TIMEOUT_MS"] as const;
+
+/**
+ * WeChat's credentials as the pipeline loaded them with the check on. Missing ones mean the
+ * route's declaration and this module disagree: a misconfiguration (503), never fail-open.
+ */
+function wechatConfig(config: ScreenContext["config"]): ConfigOf<"wechat"> {
+  const missing = WECHAT_REQUIRED.filter((name) => config[name] === undefined);
+  const { WX_APPID, WX_SECRET, WX_API_BASE, WX_TIMEOUT_MS } = config;
+  if (WX_APPID === undefined || WX_SECRET === undefined || WX_API_BASE === undefined || WX_TIMEOUT_MS === undefined) {
+    throw new ConfigInvalid([...missing], `${missing.join(", ")}: not loaded for the content check`);
+  }
+  const { LOG_LEVEL, SSM_ENDPOINT, SSM_REGION, WX_SECRET_SSM_NAME } = config;
+  return { LOG_LEVEL, SSM_ENDPOINT, SSM_REGION, WX_SECRET_SSM_NAME, WX_APPID, WX_SECRET, WX_API_BASE, WX_TIMEOUT_MS };
+}
+
 export function contentScreen(ctx: ScreenContext): Screen | undefined {
   if (!ctx.config.WX_MSG_SEC_CHECK) return undefined;
-  // Only now are WeChat's credentials required (from the environment or SSM): chat without
-  // the check does not need them.
-  let wechat: Promise<ConfigOf<"wechat">> | undefined;
-  const credentials = () => {
-    wechat ??= resolveSecrets(loadConfig(process.env, ["wechat"]));
-    return wechat;
-  };
+  const credentials = () => wechatConfig(ctx.config);
 
   async function judge(text: string): Promise<Verdict> {
     const config = await credentials();

@@ -6,10 +6,7 @@ import type { Spec } from "../http/handler.js";
 import { type ChatRequest, codePoints, FIELD_RULES } from "../schemas.js";
 import { claimOf, inProgress, waitForTurn } from "./idempotency.js";
 
-type ChatGroups = "openclaw" | "conversations" | "quota" | "contentSecurity";
-
-export const chatSpec: Spec<ChatRequest, ChatGroups, SessionContext> = {
-  config: ["openclaw", "conversations", "quota", "contentSecurity"],
+export const chatSpec: Spec<"chat" | "chat-stream", SessionContext> = {
   check: (body, config) => {
     if (codePoints(body.message) > config.MESSAGE_MAX_CHARS) {
       throw new ApiError("invalid_request", fillSettings(FIELD_RULES.message, config));

@@ -6,15 +6,15 @@
  */
 import { createHash } from "node:crypto";
 import type * as z from "zod/mini";
-import { type ConfigOf, type Group, loadConfig } from "../config.js";
+import type { Config, Group } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import { type LimitState, limitHeaders } from "../limit/headers.js";
 import { describeError, Logger, parseLogLevel } from "../log.js";
 import { pathMatches, type RouteDef, type RouteName, routeParams, routes } from "../routes.js";
-import { resolveSecrets } from "../secrets/resolve.js";
 import { parseBody } from "./body.js";
 import { decodeRequest, type HttpRequest, type RequestLine, readRequestLine, type ScfContext } from "./event.js";
 import { errorResponse, type FunctionResponse, respond } from "./response.js";
+import { loadRouteConfig, type RouteConfig } from "./route-config.js";
 
 type RouteOf<N extends RouteName> = (typeof routes)[N];
 export type BodyOf<N extends RouteName> =
@@ -24,7 +24,7 @@ type ResponseOf<N extends RouteName> =
 
 export interface GuardInput<B> {
   req: HttpRequest;
-  config: Partial<ConfigOf<Group>>;
+  config: Partial<Config>;
   body: B | undefined;
   /** A body that failed validation; the guard decides when to throw it. */
   bodyError: ApiError | undefined;
@@ -36,10 +36,10 @@ export interface Guard<B, X> {
   run(input: GuardInput<B>): Promise<{ context: X; limit?: LimitState | undefined; userId?: string }>;
 }
 
-export type Context<N extends RouteName, G extends Group, X> = X & {
+export type Context<N extends RouteName, X> = X & {
   req: HttpRequest;
   body: BodyOf<N>;
-  config: ConfigOf<G>;
+  config: RouteConfig<N>;
   log: Logger;
   /** Aborted when the client goes away (streaming functions only). */
   signal?: AbortSignal;
@@ -50,14 +50,15 @@ export interface Result<N extends RouteName> {
   headers?: Record<string, string>;
 }
 
-/** What a function declares besides its action; `B` is its route's body type. */
-export interface Spec<B, G extends Group, X> {
-  /** Configuration groups the action reads. */
-  config: readonly G[];
+/**
+ * What an endpoint adds to its route's record: the guard that enforces the record's auth and
+ * limit, and body checks that depend on configuration. Its configuration is the record's own.
+ */
+export interface Spec<N extends RouteName, X> {
   /** Identifies, limits and authorises the caller before the action. */
-  guard?: Guard<B, X>;
+  guard?: Guard<BodyOf<N>, X>;
   /** Body checks that depend on configuration (throw ApiError). */
-  check?: (body: B, config: ConfigOf<G>) => void;
+  check?: (body: BodyOf<N>, config: RouteConfig<N>) => void;
 }
 
 export type MainHandler = (event: unknown, context?: ScfContext) => Promise<FunctionResponse>;
@@ -80,17 +81,6 @@ export function pickRoute<R extends RouteName>(names: readonly R[], method: stri
 
 /** A short, stable, non-reversible reference to a user for log correlation. */
 const userRef = (openid: string) => createHash("sha256").update(openid).digest("hex").slice(0, 12);
-
-/** Configuration groups a function reads, its guard's included; worked out once per function. */
-const groupsCache = new WeakMap<object, Group[]>();
-function groupsOf(spec: { config: readonly Group[]; guard?: { groups: readonly Group[] } }): Group[] {
-  let groups = groupsCache.get(spec);
-  if (!groups) {
-    groups = [...new Set<Group>([...spec.config, ...(spec.guard?.groups ?? [])])];
-    groupsCache.set(spec, groups);
-  }
-  return groups;
-}
 
 /**
  * Where one invocation stands: its route once known, its outcome line, and the limit state its
@@ -120,15 +110,15 @@ export function routeInvocation<R extends RouteName>(inv: Invocation, names: rea
  * Runs every check that precedes the action, in the contract's order, and builds its context;
  * the limit state and the caller land in `inv`. Throws ApiError for the first check that fails.
  */
-export async function admit<N extends RouteName, G extends Group, X>(
+export async function admit<N extends RouteName, X>(
   inv: Invocation & { name: N },
-  spec: Spec<BodyOf<N>, G, X>,
+  spec: Spec<NoInfer<N>, X>,
   signal?: AbortSignal,
-): Promise<Context<N, G, X>> {
+): Promise<Context<N, X>> {
   const route: RouteDef = routes[inv.name];
   const req = decodeRequest(inv.line, routeParams(route, inv.line.path));
-  const groups = groupsOf(spec);
-  const config = (await resolveSecrets(loadConfig(process.env, groups))) as ConfigOf<G>;
+  // Validated by loadConfig against the route's own groups: the shape RouteConfig<N> names.
+  const config = (await loadRouteConfig(route)) as RouteConfig<N>;
 
   let body: BodyOf<N> | undefined;
   let bodyError: ApiError | undefined;
@@ -151,7 +141,7 @@ export async function admit<N extends RouteName, G extends Group, X>(
   } else if (bodyError) {
     throw bodyError;
   }
-  return { ...extra, req, body: body as BodyOf<N>, config, log: inv.log, signal } as Context<N, G, X>;
+  return { ...extra, req, body: body as BodyOf<N>, config, log: inv.log, signal } as Context<N, X>;
 }
 
 /** Any throw as the contract's error: unexpected ones become a generic 500 (logged with stack). */
@@ -161,8 +151,11 @@ export function asApiError(e: unknown): ApiError {
     : new ApiError("internal", "Internal error; it has been logged.", { operatorNote: "unexpected error", cause: e });
 }
 
-/** The one outcome line per invocation (plus the operator's note when there is one). */
-export function logOutcome(inv: Invocation, status: number, failure?: ApiError): void {
+/**
+ * The one outcome line per invocation (plus the operator's note when there is one). `hangUp`
+ * says why the client went away before the end: an info line, not an error of ours.
+ */
+export function logOutcome(inv: Invocation, status: number, failure?: ApiError, hangUp?: string): void {
   const outcome = {
     method: inv.line.method,
     path: inv.line.path,
@@ -173,11 +166,26 @@ export function logOutcome(inv: Invocation, status: number, failure?: ApiError):
     // Only the reason, never the address: a login limit keyed on a shared bucket shows here.
     clientAddress: inv.name && (routes[inv.name] as RouteDef).limit === "login" ? inv.line.client.note : undefined,
   };
-  if (failure?.operatorNote) {
+  if (hangUp) {
+    inv.log.info("client hung up", { ...outcome, reason: hangUp });
+  } else if (failure?.operatorNote) {
     const cause = failure.code === "internal" ? describeError(failure.cause) : {};
     inv.log.write(failure.logLevel, failure.operatorNote, { ...outcome, ...cause });
   } else {
     inv.log.write(failure ? failure.logLevel : "info", "request", outcome);
+  }
+}
+
+/**
+ * A guard reads configuration its route must declare, or the deployment would not pass it: a
+ * mismatch fails when the function loads (every test of it, and the build's smoke test), not in
+ * production.
+ */
+export function assertGuardDeclared(name: RouteName, spec: { guard?: { groups: readonly Group[] } }): void {
+  const declared: readonly Group[] = routes[name].config;
+  const missing = (spec.guard?.groups ?? []).filter((g) => !declared.includes(g));
+  if (missing.length > 0) {
+    throw new Error(`route ${name}: its guard reads ${missing.join(", ")}, which shared/routes.ts does not declare`);
   }
 }
 
@@ -188,12 +196,13 @@ export interface Endpoint<N extends RouteName = RouteName> {
   handle(inv: Invocation & { name: N }): Promise<FunctionResponse>;
 }
 
-export function endpoint<N extends RouteName, G extends Group, X = unknown>(
+export function endpoint<N extends RouteName, X = unknown>(
   name: N,
-  spec: Spec<BodyOf<N>, G, X>,
-  action: (ctx: Context<N, G, X>) => Promise<Result<N>>,
+  spec: Spec<NoInfer<N>, X>,
+  action: (ctx: Context<N, X>) => Promise<Result<N>>,
 ): Endpoint<N> {
   const route: RouteDef = routes[name];
+  assertGuardDeclared(name, spec);
   return {
     name,
     async handle(inv) {

@@ -4,8 +4,6 @@
  * Until the first event the response is still a plain JSON one, so errors before the stream
  * starts keep their status and `{error, code}` body; after it, an error is an `error` event.
  */
-import type http from "node:http";
-import type { Group } from "../config.js";
 import type { ApiError } from "../errors.js";
 import { limitHeaders } from "../limit/headers.js";
 import type { RouteName } from "../routes.js";
@@ -13,7 +11,7 @@ import { readRequestLine } from "./event.js";
 import {
   admit,
   asApiError,
-  type BodyOf,
+  assertGuardDeclared,
   beginInvocation,
   type Context,
   logOutcome,
@@ -22,8 +20,9 @@ import {
 } from "./handler.js";
 import { platformRequestId, readCappedBody, toEvent } from "./node.js";
 import { COMMON_HEADERS, errorResponse } from "./response.js";
+import type { WebHandler } from "./web-server.js";
 
-export type WebHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
+export type { WebHandler } from "./web-server.js";
 
 export interface EventStream {
   /** Sends one event; the first one commits the response to 200 text/event-stream. */
@@ -31,11 +30,12 @@ export interface EventStream {
   readonly started: boolean;
 }
 
-export function serveStream<N extends RouteName, G extends Group, X = unknown>(
+export function serveStream<N extends RouteName, X = unknown>(
   name: N,
-  spec: Spec<BodyOf<N>, G, X>,
-  action: (ctx: Context<N, G, X>, stream: EventStream) => Promise<void>,
+  spec: Spec<NoInfer<N>, X>,
+  action: (ctx: Context<N, X>, stream: EventStream) => Promise<void>,
 ): WebHandler {
+  assertGuardDeclared(name, spec);
   return async function request_handler(req, res) {
     const body = await readCappedBody(req);
     const inv = beginInvocation(readRequestLine(toEvent(req, body), platformRequestId(req)));
@@ -73,6 +73,18 @@ export function serveStream<N extends RouteName, G extends Group, X = unknown>(
       if (inv.limit) headers = limitHeaders(inv.limit);
       await action(ctx, stream);
     } catch (e) {
+      if (gone.signal.aborted) {
+        // The client hung up; whatever broke after that is a consequence, not a fault.
+        res.destroy();
+        // 499: "client closed request", as nginx logs it; never sent.
+        logOutcome(
+          inv,
+          started ? 200 : 499,
+          undefined,
+          started ? "closed during the stream" : "closed before the reply",
+        );
+        return;
+      }
       failure = asApiError(e);
       if (!started) {
         const out = errorResponse(failure, inv.line.requestId, inv.limit ? limitHeaders(inv.limit) : {});

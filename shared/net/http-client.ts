@@ -6,9 +6,15 @@
 import http from "node:http";
 import https from "node:https";
 
+/**
+ * A Web function serves up to 100 requests at once (SCF's request multi-concurrency limit), each
+ * holding one upstream socket for its whole turn: a lower cap would queue turns behind others,
+ * their deadlines running while they wait.
+ */
+const MAX_SOCKETS = 128;
 const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 64 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 64 }),
+  "http:": new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
 };
 
 /** Replies larger than this are refused: nothing we call legitimately sends more. */

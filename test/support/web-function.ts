@@ -12,6 +12,10 @@ export interface WebFunction {
   dir: string;
   /** Everything the server wrote (its log lines). */
   logs(): string;
+  /** The exit code once the process has exited (signal deaths are null), undefined while it runs. */
+  exitCode(): number | null | undefined;
+  /** Resolves with the exit code when the process exits. */
+  exited: Promise<number | null>;
   close(): void;
 }
 
@@ -23,6 +27,13 @@ export async function runWebFunction(dir: string, env: Record<string, string>): 
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
+  let code: number | null | undefined;
+  const exited = new Promise<number | null>((resolve) => {
+    child.once("exit", (c) => {
+      code = c;
+      resolve(c);
+    });
+  });
   await new Promise<void>((resolve, reject) => {
     child.stdout.on("data", (d: Buffer) => {
       output += d;
@@ -37,14 +48,16 @@ export async function runWebFunction(dir: string, env: Record<string, string>): 
     url: `http://127.0.0.1:${port}`,
     dir,
     logs: () => output,
+    exitCode: () => code,
+    exited,
     close: () => {
       child.kill("SIGKILL");
     },
   };
 }
 
-/** Builds `name` into a fresh folder and runs it. */
+/** Builds `name` as a Web function (its functions/<name>/server.ts) into a fresh folder and runs it. */
 export async function startWebFunction(name: string, env: Record<string, string>): Promise<WebFunction> {
-  const report = await buildFunction(name, mkdtempSync(path.join(tmpdir(), "wxclaw-web-")));
+  const report = await buildFunction(name, mkdtempSync(path.join(tmpdir(), "wxclaw-web-")), "web");
   return runWebFunction(path.dirname(report.file), env);
 }

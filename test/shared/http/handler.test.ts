@@ -1,8 +1,9 @@
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, inject, it } from "vitest";
 import { ApiError } from "../../../shared/errors.js";
 import { endpoint, serve } from "../../../shared/http/handler.js";
 import { bodyOf, urlEvent } from "../../support/events.js";
 import { captureLogs } from "../../support/logs.js";
+import { setEnv } from "../../support/stack.js";
 
 const logs = captureLogs();
 afterAll(() => logs.stop());
@@ -10,7 +11,7 @@ afterAll(() => logs.stop());
 describe("handler wrapper", () => {
   it("turns an unexpected throw into a logged, generic 500 JSON error", async () => {
     const handler = serve(
-      endpoint("health", { config: [] }, async () => {
+      endpoint("health", {}, async () => {
         throw new TypeError("boom at a secret place");
       }),
     );
@@ -25,7 +26,7 @@ describe("handler wrapper", () => {
 
   it("maps an ApiError to its status, code and Retry-After", async () => {
     const handler = serve(
-      endpoint("health", { config: [] }, async () => {
+      endpoint("health", {}, async () => {
         throw new ApiError("rate_limited", "slow down", { retryAfterS: 2.2 });
       }),
     );
@@ -36,9 +37,7 @@ describe("handler wrapper", () => {
   });
 
   it("answers 503 naming nothing to the client when configuration is missing, and logs the variable", async () => {
-    const handler = serve(
-      endpoint("login", { config: ["wechat"] }, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })),
-    );
+    const handler = serve(endpoint("login", {}, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })));
     const saved = { ...process.env };
     delete process.env.WX_APPID;
     delete process.env.WX_SECRET;
@@ -54,19 +53,19 @@ describe("handler wrapper", () => {
   });
 
   it("checks the body size before configuration, and the route before the body", async () => {
-    const handler = serve(
-      endpoint("login", { config: ["wechat"] }, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })),
-    );
+    const handler = serve(endpoint("login", {}, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })));
     const big = "x".repeat(70_000);
     expect((await handler(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: big }))).statusCode).toBe(413);
     expect((await handler(urlEvent({ method: "GET", path: "/api/auth/wx-login", body: big }))).statusCode).toBe(405);
   });
 
   it("serves several routes from one function, telling a wrong method (405 with Allow) from an unknown path", async () => {
+    // The routes declare Redis; these actions never reach it.
+    setEnv({ REDIS_URL: inject("redisUrl") });
     const handler = serve(
-      endpoint("conversations", { config: [] }, async () => ({ body: { conversations: [] } })),
-      endpoint("conversation-messages", { config: [] }, async () => ({ body: { messages: [] } })),
-      endpoint("conversation-delete", { config: [] }, async () => ({ body: undefined })),
+      endpoint("conversations", {}, async () => ({ body: { conversations: [] } })),
+      endpoint("conversation-messages", {}, async () => ({ body: { messages: [] } })),
+      endpoint("conversation-delete", {}, async () => ({ body: undefined })),
     );
     expect((await handler(urlEvent({ path: "/api/conversations" }))).statusCode).toBe(200);
     expect(bodyOf(await handler(urlEvent({ path: "/api/conversations/c1/messages" })))).toEqual({ messages: [] });
@@ -81,13 +80,18 @@ describe("handler wrapper", () => {
   });
 
   it("answers with the invocation's request id from context.request_id, in the header and the log", async () => {
-    const handler = serve(
-      endpoint("health", { config: [] }, async () => ({ body: { status: "ok" as const, timestamp: 1 } })),
-    );
+    const handler = serve(endpoint("health", {}, async () => ({ body: { status: "ok" as const, timestamp: 1 } })));
     const res = await handler(urlEvent({ path: "/api/health", headers: { "x-scf-request-id": "client-made" } }), {
       request_id: "scf-req-42",
     });
     expect(res.headers["X-Request-Id"]).toBe("scf-req-42");
     expect(logs.lines.some((l) => l.requestId === "scf-req-42" && l.route === "health")).toBe(true);
+  });
+
+  it("refuses, when the function loads, a guard that reads configuration its route does not declare", () => {
+    const reader = { groups: ["quota"] as const, run: async () => ({ context: {} }) };
+    expect(() => endpoint("logout", { guard: reader }, async () => ({ body: undefined }))).toThrow(
+      /route logout: its guard reads quota, which shared\/routes.ts does not declare/,
+    );
   });
 });
