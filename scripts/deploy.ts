@@ -9,7 +9,6 @@
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { setLogSink } from "../shared/log.js";
 import { buildAll, ROOT } from "./build.js";
 import { type AccountState, emptyAccount, readAccount } from "./deploy/account.js";
 import { checkEnvironment, type EnvReport } from "./deploy/env.js";
@@ -46,16 +45,6 @@ async function loadManifest(dist: string, options: DeployOptions, io: DeployIo):
   const parsed = Manifest.safeParse(JSON.parse(readFileSync(file, "utf8")));
   if (!parsed.success) throw new Refused(`${file} is not a valid manifest: ${parsed.error.message}`);
   return parsed.data;
-}
-
-/** Asks each function what it reads; the 503 lines that provokes are not news. */
-async function quietPlan(manifest: Manifest): Promise<FunctionPlan[]> {
-  setLogSink(() => {});
-  try {
-    return await planAll(manifest);
-  } finally {
-    setLogSink(null);
-  }
 }
 
 function missingFiles(dist: string, plans: readonly FunctionPlan[]): string[] {
@@ -164,9 +153,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv, io: DeployIo 
 async function deploy(options: DeployOptions, env: NodeJS.ProcessEnv, io: DeployIo): Promise<number> {
   const dist = path.resolve(ROOT, options.dist);
   const manifest = await loadManifest(dist, options, io);
-  const plans = await quietPlan(manifest);
-  const report = checkEnvironment(env, plans);
   const settings = readSettings(env);
+  const plans = await planAll(manifest, settings.chatConcurrency);
+  const report = checkEnvironment(env, plans);
   const problems = [...report.problems];
   for (const p of plans) {
     const name = scfName(settings, p);

@@ -31,7 +31,8 @@ export const functions = {
   health: { kind: "event", routes: ["health"], memoryMB: 128, timeoutS: 7, concurrency: 1 },
   login: { kind: "event", routes: ["login"], memoryMB: 128, timeoutS: 28, concurrency: 1 },
   logout: { kind: "event", routes: ["logout"], memoryMB: 128, timeoutS: 10, concurrency: 1 },
-  chat: { kind: "event", routes: ["chat"], memoryMB: 128, timeoutS: 83, concurrency: 1 },
+  // Concurrency and memory from the memory model (docs/concurrency.md); SCF_CHAT_CONCURRENCY overrides it at deploy.
+  chat: { kind: "web", routes: ["chat"], memoryMB: 128, timeoutS: 83, concurrency: 100 },
   "chat-stream": { kind: "web", routes: ["chat-stream"], memoryMB: 128, timeoutS: 83, concurrency: 1 },
   conversations: {
     kind: "event",

@@ -107,11 +107,15 @@ export function planFunction(fn: ManifestFunction, variables: EnvName[]): Functi
   };
 }
 
-/** Plans every function of the manifest with the variables its routes declare (shared/needs.ts). */
-export async function planAll(manifest: Manifest): Promise<FunctionPlan[]> {
+/**
+ * Plans every function of the manifest with the variables its routes declare (shared/needs.ts);
+ * `chatConcurrency` (SCF_CHAT_CONCURRENCY) overrides the measured default of the chat function.
+ */
+export async function planAll(manifest: Manifest, chatConcurrency?: number): Promise<FunctionPlan[]> {
   return manifest.functions.map((fn) => {
     if (!isFunctionName(fn.name))
       throw new Error(`dist/routes.json names ${fn.name}, which shared/functions.ts does not`);
-    return planFunction(fn, variablesOfFunction(fn.name));
+    const tuned = fn.name === "chat" && chatConcurrency !== undefined ? { ...fn, concurrency: chatConcurrency } : fn;
+    return planFunction(tuned, variablesOfFunction(fn.name));
   });
 }

@@ -25,6 +25,9 @@ export const DEPLOY_VARIABLES = {
   SCF_SUBNET_ID: { required: "vpc", meaning: "subnet of that VPC the functions join (subnet-…)" },
   SCF_ROLE: { meaning: "execution role of the functions that read secrets from SSM" },
   SCF_API_ENDPOINT: { default: "https://scf.tencentcloudapi.com", meaning: "SCF API origin" },
+  SCF_CHAT_CONCURRENCY: {
+    meaning: "requests one chat instance serves at once, 2–100 (default: the measured one in dist/routes.json)",
+  },
 } as const satisfies Record<string, DeployVariableSpec>;
 export type DeployVariable = keyof typeof DEPLOY_VARIABLES;
 
@@ -42,6 +45,8 @@ export interface Settings {
   subnetId: string;
   role: string | undefined;
   endpoint: URL;
+  /** SCF_CHAT_CONCURRENCY, when set: overrides chat's request concurrency from the manifest. */
+  chatConcurrency: number | undefined;
   /** None when the key id or secret key is missing: the account cannot be read. */
   credentials: Credentials | undefined;
 }
@@ -68,6 +73,10 @@ export function readSettings(env: NodeJS.ProcessEnv): Settings {
     subnetId: value(env, "SCF_SUBNET_ID"),
     role: value(env, "SCF_ROLE") || undefined,
     endpoint: new URL(value(env, "SCF_API_ENDPOINT")),
+    // An invalid value is reported by settingsProblems and refused before anything is sent.
+    chatConcurrency: /^\d+$/.test(value(env, "SCF_CHAT_CONCURRENCY"))
+      ? Number(value(env, "SCF_CHAT_CONCURRENCY"))
+      : undefined,
     credentials: secretId && secretKey ? { secretId, secretKey, token: token || undefined } : undefined,
   };
 }
@@ -89,6 +98,14 @@ export function settingsProblems(env: NodeJS.ProcessEnv): Map<DeployVariable, st
   }
   const namespace = value(env, "SCF_NAMESPACE");
   if (!/^[A-Za-z0-9_-]{1,30}$/.test(namespace)) problems.set("SCF_NAMESPACE", "letters, digits, - or _ only");
+  const chatConcurrency = value(env, "SCF_CHAT_CONCURRENCY");
+  if (
+    chatConcurrency &&
+    !(/^\d+$/.test(chatConcurrency) && Number(chatConcurrency) >= 2 && Number(chatConcurrency) <= 100)
+  ) {
+    // SCF's request multi-concurrency takes 2 to 100 (583/123892).
+    problems.set("SCF_CHAT_CONCURRENCY", "a whole number from 2 to 100");
+  }
   const domain = value(env, "SCF_DOMAIN");
   if (domain && (domain.includes("*") || !/^[A-Za-z0-9.-]+\.[A-Za-z]{2,}$/.test(domain))) {
     problems.set("SCF_DOMAIN", "a plain host name (no scheme, no wildcard)");

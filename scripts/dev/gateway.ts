@@ -11,7 +11,7 @@ import type { AddressInfo } from "node:net";
 import type { FunctionName } from "../../shared/functions.js";
 import { REMOTE_ADDR_HEADER } from "../../shared/http/client-address.js";
 import { REQUEST_ID_HEADER } from "../../shared/http/event.js";
-import { readCappedBody, toEvent } from "../../shared/http/node.js";
+import { ClientGone, readCappedBody, toEvent } from "../../shared/http/node.js";
 import { type DomainRule, domainRules, functionForPath } from "../../shared/path-match.js";
 import type { Handlers } from "./functions.js";
 
@@ -45,7 +45,13 @@ class WebFunctions {
     if (!port) {
       const loaded = this.handlers[name];
       if (loaded?.kind !== "web") throw new Error(`${name} is not a Web function`);
-      const server = http.createServer((req, res) => void loaded.handler(req, res));
+      // As the Web server does, one request's failure (a client gone mid-upload) stays its own.
+      const server = http.createServer((req, res) => {
+        loaded.handler(req, res).catch((e: unknown) => {
+          if (!(e instanceof ClientGone)) console.error(e);
+          res.destroy();
+        });
+      });
       this.servers.push(server);
       port = listen(server, 0);
       this.ports.set(name, port);

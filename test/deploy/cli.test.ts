@@ -59,7 +59,7 @@ describe("npm run deploy", () => {
     expect(code, out).toBe(0);
     expect(existsSync(path.join(dist, "routes.json"))).toBe(true);
     expect(out).toContain("planned against an empty account");
-    expect(out).toContain("create   function wxclaw-chat (event");
+    expect(out).toContain("create   function wxclaw-chat (web");
     expect(out).toContain("function URL: assigned on create");
     expect(out).toContain("/api/conversations/* → wxclaw-conversations:live");
     expect(out).toMatch(/missing\s+TENCENTCLOUD_SECRETID/);

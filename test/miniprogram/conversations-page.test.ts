@@ -1,6 +1,6 @@
 /**
  * The conversation list page and its way back into the chat page, as the framework runs them
- * (stand-in Page(), real HTTP to the dev stack): the list, newest first; a tap reopens a
+ * (stand-in Component(), real HTTP to the dev stack): the list, newest first; a tap reopens a
  * conversation in the chat page, which loads its messages and continues it; delete, after
  * asking. One wx for the file: one phone, one user.
  */

@@ -1,5 +1,5 @@
 /**
- * The chat page as the framework runs it: its module is loaded with a stand-in Page() that
+ * The chat page as the framework runs it: its module is loaded with a stand-in Component() that
  * captures the options object, and each test drives an instance through its WXML handlers
  * (onInput, onSend, onNewConversation, onOpenHistory) against the dev stack, reading back
  * `data`, which is exactly what the WXML renders. One wx for the whole file: one phone, one app

@@ -3,6 +3,7 @@
  * once each .ts file is compiled on its own, which is how the DevTools TypeScript plugin builds
  * it: only files inside miniprogramRoot exist at runtime, so no runtime import may leave it.
  */
+import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import path from "node:path";
@@ -43,6 +44,15 @@ describe("the Mini Program project", () => {
     const readmes = ["README.md", "miniprogram/README.md"].map((f) => path.join(ROOT, f)).filter((f) => existsSync(f));
     const named = readmes.some((f) => readFileSync(f, "utf8").includes("touristappid"));
     expect(named, "a README names the appid").toBe(true);
+  });
+
+  it("keeps DevTools' per-developer settings out of git: project.private.config.json is ignored", () => {
+    const file = path.join(MP, "project.private.config.json");
+    // Exit code 0 and the path echoed: ignored. (1 would mean not ignored, and throw.)
+    const ignored = execFileSync("git", ["check-ignore", path.relative(ROOT, file)], { cwd: ROOT, encoding: "utf8" });
+    expect(ignored.trim()).toBe("miniprogram/project.private.config.json");
+    const tracked = execFileSync("git", ["ls-files", "--", "miniprogram"], { cwd: ROOT, encoding: "utf8" });
+    expect(tracked.split("\n")).not.toContain("miniprogram/project.private.config.json");
   });
 
   it("has every file app.json names: each page's .ts, .wxml, .wxss and .json, and the sitemap", () => {

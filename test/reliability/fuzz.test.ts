@@ -9,7 +9,7 @@ import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functionNames } from "../../scripts/build.js";
 import { functions } from "../../shared/functions.js";
-import { routes } from "../../shared/routes.js";
+import { type RouteDef, routes } from "../../shared/routes.js";
 import { bodyOf, urlEvent } from "../support/events.js";
 import { testRedisEnv } from "../support/stack.js";
 import { CODE_MARKER, eventArbitrary, MESSAGE_MARKER } from "./support/arbitraries.js";
@@ -26,7 +26,7 @@ import { loginWith } from "./support/state.js";
 const SEED = process.env.FUZZ_SEED ? Number(process.env.FUZZ_SEED) : randomBytes(4).readInt32LE(0);
 const RUNS = process.env.FUZZ_RUNS ? Number(process.env.FUZZ_RUNS) : 10_000;
 /** Bundles whose route is an event function (a Web function has no main_handler). */
-const NAMES = functionNames().filter((n) => functions[n].kind !== "web");
+const NAMES = functionNames().filter((n) => functions[n].routes.every((r) => !(routes[r] as RouteDef).stream));
 const PER_BUNDLE = Math.ceil(RUNS / NAMES.length);
 
 const logs = captureBundleLogs();

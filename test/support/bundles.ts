@@ -11,10 +11,13 @@ import { buildFunction } from "../../scripts/build.js";
 
 const run = promisify(execFile);
 
-/** Builds `name` and copies its bundle into a fresh folder; returns the folder. */
+/**
+ * Builds `name`'s event bundle (main_handler; chat's Web server wraps the same one) and copies it
+ * into a fresh folder; returns the folder.
+ */
 export async function isolatedBundle(name: string): Promise<string> {
   const out = mkdtempSync(path.join(tmpdir(), "wxclaw-build-"));
-  const report = await buildFunction(name, out);
+  const report = await buildFunction(name, out, "event");
   const dir = mkdtempSync(path.join(tmpdir(), `wxclaw-${name}-`));
   copyFileSync(report.file, path.join(dir, "index.js"));
   writeFileSync(path.join(dir, "package.json"), '{ "type": "commonjs" }\n');

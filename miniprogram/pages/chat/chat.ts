@@ -1,9 +1,13 @@
-/** The chat page: Page() over the controller, wired to the app's API client and wx. */
+/**
+ * The chat page: the controller, wired to the app's API client and wx. Built with Component()
+ * rather than Page() (WeChat allows either for a page) so that WeChat's component test tool,
+ * which has no Page(), can render it.
+ */
 import { api } from "../../api/index";
 import { STREAM_REPLIES } from "../../config";
 import { chatPage } from "./controller";
 
-Page(
+Component(
   chatPage({
     chat: api.chat,
     chatStream: STREAM_REPLIES ? api.chatStream : undefined,

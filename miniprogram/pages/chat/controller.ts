@@ -1,6 +1,6 @@
 /**
- * The chat page's behaviour, apart from the framework: chat.ts hands `chatPage(...)` to Page(),
- * and tests drive the same object with a stand-in Page. All state the view renders is in `data`
+ * The chat page's behaviour, apart from the framework: chat.ts hands `chatPage(...)` to
+ * Component(), and tests drive the same definition, rendered or with a stand-in. All state the view renders is in `data`
  * and changes only through setData, so what the tests read is what WXML shows.
  */
 import type { ChatRequest, ChatResponse, StoredMessage } from "../../../shared/schemas";
@@ -257,7 +257,10 @@ class ReplyView {
   }
 }
 
-/** The options object for Page(): data plus the handlers the WXML binds. */
+/**
+ * The page's definition for Component(): its data, and in `methods` the page's lifecycle
+ * (onLoad) and the handlers the WXML binds, as WeChat wants of a page built with Component().
+ */
 export function chatPage(deps: ChatDeps) {
   // One controller per page instance (a page can be opened more than once on the stack).
   const controllers = new WeakMap<ChatView, ChatController>();
@@ -271,24 +274,26 @@ export function chatPage(deps: ChatDeps) {
   };
   return {
     data: initialData(),
-    /** `?conversation_id=…` (from the conversation list) opens that conversation. */
-    onLoad(this: ChatView, query: Record<string, string | undefined>): Promise<void> {
-      const id = query.conversation_id;
-      if (!id) return Promise.resolve();
-      return of(this).open(safeDecode(id));
-    },
-    onInput(this: ChatView, e: WechatMiniprogram.Input): void {
-      of(this).input(e.detail.value);
-    },
-    /** Bound to the send button and the keyboard's send key; returns the turn for tests to await. */
-    onSend(this: ChatView): Promise<void> {
-      return of(this).send();
-    },
-    onNewConversation(this: ChatView): void {
-      of(this).newConversation();
-    },
-    onOpenHistory(this: ChatView): void {
-      of(this).openHistory();
+    methods: {
+      /** `?conversation_id=…` (from the conversation list) opens that conversation. */
+      onLoad(this: ChatView, query: Record<string, string | undefined>): Promise<void> {
+        const id = query.conversation_id;
+        if (!id) return Promise.resolve();
+        return of(this).open(safeDecode(id));
+      },
+      onInput(this: ChatView, e: WechatMiniprogram.Input): void {
+        of(this).input(e.detail.value);
+      },
+      /** Bound to the send button and the keyboard's send key; returns the turn for tests to await. */
+      onSend(this: ChatView): Promise<void> {
+        return of(this).send();
+      },
+      onNewConversation(this: ChatView): void {
+        of(this).newConversation();
+      },
+      onOpenHistory(this: ChatView): void {
+        of(this).openHistory();
+      },
     },
   };
 }

@@ -1,6 +1,6 @@
 /**
  * The conversation list's behaviour, apart from the framework (conversations.ts hands
- * `conversationsPage(...)` to Page()): the caller's conversations, most recent first, each
+ * `conversationsPage(...)` to Component()): the caller's conversations, most recent first, each
  * reopened in the chat page with a tap or deleted after a confirmation.
  */
 import type { ConversationSummary } from "../../../shared/schemas";
@@ -128,7 +128,10 @@ export class ConversationsController {
   }
 }
 
-/** The options object for Page(): data plus the handlers the WXML binds. */
+/**
+ * The page's definition for Component(): its data, and in `methods` the page's lifecycle
+ * (onShow) and the handlers the WXML binds, as WeChat wants of a page built with Component().
+ */
 export function conversationsPage(deps: ConversationsDeps) {
   const controllers = new WeakMap<ConversationsView, ConversationsController>();
   const of = (view: ConversationsView): ConversationsController => {
@@ -141,20 +144,22 @@ export function conversationsPage(deps: ConversationsDeps) {
   };
   return {
     data: initialData(),
-    /** Each time the list shows (first opened, or back from elsewhere), it is fetched afresh. */
-    onShow(this: ConversationsView): Promise<void> {
-      return of(this).refresh();
-    },
-    onOpen(this: ConversationsView, e: TapEvent): void {
-      const id = idOf(e);
-      if (id) of(this).open(id);
-    },
-    onDelete(this: ConversationsView, e: TapEvent): Promise<void> {
-      const id = idOf(e);
-      return id ? of(this).remove(id) : Promise.resolve();
-    },
-    onNewConversation(this: ConversationsView): void {
-      of(this).newConversation();
+    methods: {
+      /** Each time the list shows (first opened, or back from elsewhere), it is fetched afresh. */
+      onShow(this: ConversationsView): Promise<void> {
+        return of(this).refresh();
+      },
+      onOpen(this: ConversationsView, e: TapEvent): void {
+        const id = idOf(e);
+        if (id) of(this).open(id);
+      },
+      onDelete(this: ConversationsView, e: TapEvent): Promise<void> {
+        const id = idOf(e);
+        return id ? of(this).remove(id) : Promise.resolve();
+      },
+      onNewConversation(this: ConversationsView): void {
+        of(this).newConversation();
+      },
     },
   };
 }

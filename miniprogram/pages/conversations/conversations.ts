@@ -1,8 +1,11 @@
-/** The conversation list: Page() over the controller, wired to the app's API client and wx. */
+/**
+ * The conversation list: the controller, wired to the app's API client and wx; built with
+ * Component(), as the chat page is, for the same reason.
+ */
 import { api } from "../../api/index";
 import { conversationsPage } from "./controller";
 
-Page(
+Component(
   conversationsPage({
     listConversations: api.listConversations,
     deleteConversation: api.deleteConversation,

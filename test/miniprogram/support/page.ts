@@ -1,7 +1,8 @@
 /**
- * Stand-ins for the Mini Program's `Page()` and `App()`: loading a module captures the options object
- * it registers, and `instantiate` builds a page instance the way the framework does, with its
- * own deep copy of `data`, the handlers as methods, and a `setData` that merges into `data`.
+ * Stand-ins for the Mini Program's `Component()` (which builds our pages) and `App()`: loading a
+ * module captures the definition it registers, and `instantiate` builds a page instance the way
+ * the framework does, with its own deep copy of `data`, `methods` as its methods, and a `setData`
+ * that merges into `data`. (simulator.ts renders the same pages in WeChat's own test tool.)
  *
  * setData here accepts only what the real one renders faithfully: values that survive JSON
  * (undefined and functions are refused; WeChat drops them with a warning), under top-level keys
@@ -11,7 +12,14 @@
  * it is, not only where it is.
  */
 
-export type PageInstance<O extends { data: object }> = O & {
+/** What a page module hands to Component(): its data, its lifecycle and handlers in `methods`. */
+export interface PageDefinition {
+  data: object;
+  methods: object;
+}
+
+export type PageInstance<O extends PageDefinition> = O["methods"] & {
+  data: O["data"];
   setData(patch: Partial<O["data"]> | Record<string, unknown>, callback?: () => void): void;
   /** Each setData's patch, in order. */
   updates: Record<string, unknown>[];
@@ -20,7 +28,7 @@ export type PageInstance<O extends { data: object }> = O & {
 };
 
 /** Runs `load` (which imports a module) with a global `name`() and returns what the module registered. */
-async function capture<O>(name: "Page" | "App", load: () => Promise<unknown>): Promise<O> {
+async function capture<O>(name: "Component" | "App", load: () => Promise<unknown>): Promise<O> {
   const g = globalThis as unknown as Record<string, unknown>;
   const previous = g[name];
   let captured: O | undefined;
@@ -37,8 +45,8 @@ async function capture<O>(name: "Page" | "App", load: () => Promise<unknown>): P
   return captured;
 }
 
-/** The options object a page module hands to Page(). */
-export const capturePage = <O extends { data: object }>(load: () => Promise<unknown>) => capture<O>("Page", load);
+/** The definition a page module hands to Component(). */
+export const capturePage = <O extends PageDefinition>(load: () => Promise<unknown>) => capture<O>("Component", load);
 
 /** The options object app.ts hands to App(). */
 export const captureApp = <O extends object>(load: () => Promise<unknown>) => capture<O>("App", load);
@@ -78,11 +86,8 @@ function setPath(data: object, key: string, value: unknown): void {
 }
 
 /** A new page instance; runs its onLoad(query) as the framework does when the page opens. */
-export function instantiate<O extends { data: object }>(
-  options: O,
-  query: Record<string, string> = {},
-): PageInstance<O> {
-  const page = { ...options, data: structuredClone(options.data) } as PageInstance<O>;
+export function instantiate<O extends PageDefinition>(options: O, query: Record<string, string> = {}): PageInstance<O> {
+  const page = { ...options.methods, data: structuredClone(options.data) } as PageInstance<O>;
   page.updates = [];
   page.setData = (patch, callback) => {
     for (const [key, value] of Object.entries(patch)) checkSerialisable(key, value);

@@ -18,6 +18,7 @@
  * - Storage lives in memory (values copied through JSON, as WeChat serialises them).
  * - `showToast` records the toasts, `showModal` the questions (answered with `modalAnswer`),
  *   `navigateTo` and `reLaunch` the pages opened.
+ * `afterChunk` runs after each chunk's listeners, to see what a page shows between chunks.
  * Only these APIs exist; calling another fails loudly ("wx.x is not a function").
  */
 import { randomBytes } from "node:crypto";
@@ -64,6 +65,8 @@ export class WxStandin {
   /** Where an enableChunked response's body goes (see above). */
   chunkedBody: ChunkedBody = "chunks";
   headersWithoutStatus = false;
+  /** Called after each chunk has been handed to the listeners: what the app did with it is done by then. */
+  afterChunk?: () => void;
   readonly storage = new Map<string, string>();
   domains: Record<string, string>;
 
@@ -224,6 +227,7 @@ export class WxStandin {
         recorded.chunks = (recorded.chunks ?? 0) + 1;
         const data = c.buffer.slice(c.byteOffset, c.byteOffset + c.byteLength) as ArrayBuffer;
         for (const l of chunkListeners) l({ data });
+        this.afterChunk?.();
       });
       res.on("error", (e) => finish(() => fail(`request:fail ${e.message}`, 600001)));
       res.on("end", () =>

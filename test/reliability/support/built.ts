@@ -23,9 +23,13 @@ export type BuiltHandler = (event: unknown, context?: Record<string, unknown>) =
 const load = createRequire(import.meta.url);
 const out = mkdtempSync(path.join(tmpdir(), "wxclaw-reliability-"));
 
-/** Builds `name` and loads its bundle in this process; undefined for a function without main_handler. */
+/**
+ * Builds `name` as an event bundle and loads it in this process; undefined for a function without
+ * main_handler. A JSON Web function (chat) runs the same main_handler behind its server, which
+ * test/reliability/web-functions.test.ts drives over HTTP.
+ */
 export async function builtHandler(name: string): Promise<BuiltHandler | undefined> {
-  const report = await buildFunction(name, out);
+  const report = await buildFunction(name, out, "event");
   const mod = load(report.file) as { main_handler?: unknown };
   return typeof mod.main_handler === "function" ? (mod.main_handler as BuiltHandler) : undefined;
 }
