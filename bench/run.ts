@@ -729,7 +729,7 @@ function render(r: ReportInput): string {
       `10,000 invocations, ${BILLING_GRANULARITY_MS} ms billing granularity (Tencent Cloud SCF list prices; source ` +
       "and date in bench/run.ts). Billed time is the configured memory × the handler's run time, rounded up to the " +
       "granularity; OpenClaw's reply time is billed too, since the function waits for it. The handler time is the " +
-      "median measured above; free tier, packages, API Gateway and traffic are not included.",
+      "median measured above; free tier, packages and traffic are not included.",
     "",
   );
   L.push(

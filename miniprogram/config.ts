@@ -5,7 +5,7 @@
  * Program admin console (Development → Development Settings → Server Domain): scheme and host,
  * plus the port only if the registered entry has one, no path, no trailing slash. WeChat refuses
  * any other URL ("request:fail url not in domain list"), IP addresses and http:// included, so
- * this is the custom domain bound to the API Gateway service, not the gateway's default one.
+ * this is the SCF custom domain that routes to the functions (docs/deploy.md), not a function URL.
  *
  * For local work against `npm run dev`, DevTools can skip the check (Details → Local Settings →
  * "Do not verify valid domain names…"): point this at http://127.0.0.1:3000 then, never in a commit.

@@ -3,6 +3,7 @@
  * for the groups it uses, so login keeps working while chat's variables are missing.
  */
 import * as z from "zod/mini";
+import type { Group } from "./config-groups.js";
 import { ApiError } from "./errors.js";
 
 const int = (fallback: number, min: number, max: number) =>
@@ -154,7 +155,7 @@ export const GROUPS = {
   quota: ["DAILY_TOKEN_QUOTA"],
   /** When WX_MSG_SEC_CHECK is on, the "wechat" group is required too (checked at use). */
   contentSecurity: ["WX_MSG_SEC_CHECK", "WX_MSG_SEC_CHECK_FAIL_OPEN"],
-} as const satisfies Record<string, readonly EnvName[]>;
+} as const satisfies Record<Group, readonly EnvName[]>;
 
 /**
  * Secrets that may come from Tencent Cloud SSM instead of the environment: each variable and
@@ -166,7 +167,7 @@ export const SECRET_SOURCES = {
 } as const satisfies Partial<Record<EnvName, EnvName>>;
 export type SecretVariable = keyof typeof SECRET_SOURCES;
 
-export type Group = keyof typeof GROUPS;
+export type { Group };
 export type ConfigOf<G extends Group> = Pick<Config, (typeof GROUPS)[G][number] | "LOG_LEVEL">;
 
 /**

@@ -5,7 +5,7 @@
  * these two tables, and no path is written anywhere else.
  */
 import type * as z from "zod/mini";
-import type { Group } from "./config.js";
+import type { Group } from "./config-groups.js";
 import type { ErrorCode } from "./errors.js";
 import * as s from "./schemas.js";
 

@@ -5,7 +5,7 @@
  */
 import type { ConfigOf, Group } from "../config.js";
 import { ApiError } from "../errors.js";
-import type { Guard, GuardInput } from "../http/handler.js";
+import type { Guard, GuardInput } from "../http/pipeline.js";
 import { type LimitPolicy, type LimitState, limitHeaders, rateLimited } from "../limit/headers.js";
 import { hitLimit } from "../limit/limiter.js";
 import { quotaExceeded, quotaWindow } from "../limit/quota.js";

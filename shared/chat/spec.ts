@@ -2,7 +2,7 @@
 import { type SessionContext, sessionGuard } from "../auth/guards.js";
 import { ApiError } from "../errors.js";
 import { fillSettings } from "../http/body.js";
-import type { Spec } from "../http/handler.js";
+import type { Spec } from "../http/pipeline.js";
 import { type ChatRequest, codePoints, FIELD_RULES } from "../schemas.js";
 import { claimOf, inProgress, waitForTurn } from "./idempotency.js";
 

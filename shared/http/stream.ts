@@ -8,17 +8,9 @@ import type { ApiError } from "../errors.js";
 import { limitHeaders } from "../limit/headers.js";
 import type { RouteName } from "../routes.js";
 import { readRequestLine } from "./event.js";
-import {
-  admit,
-  asApiError,
-  assertGuardDeclared,
-  beginInvocation,
-  type Context,
-  logOutcome,
-  routeInvocation,
-  type Spec,
-} from "./handler.js";
 import { platformRequestId, readCappedBody, toEvent } from "./node.js";
+import { asApiError, beginInvocation, logOutcome } from "./outcome.js";
+import { admit, assertGuardDeclared, type Context, routeInvocation, type Spec } from "./pipeline.js";
 import { COMMON_HEADERS, errorResponse } from "./response.js";
 import type { WebHandler } from "./web-server.js";
 

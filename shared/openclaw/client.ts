@@ -7,7 +7,9 @@
 import type { ConfigOf } from "../config.js";
 import { ApiError } from "../errors.js";
 import { fetchText, type HttpResult, UpstreamTimeout } from "../net/http-client.js";
+import { parseWire } from "../net/wire.js";
 import { defuse } from "./defuse.js";
+import { Completion, OpenClawError } from "./wire.js";
 
 export type OpenClawConfig = ConfigOf<"openclaw">;
 
@@ -66,15 +68,11 @@ interface Failure {
 
 /** OpenClaw's `{error: {message, type}}`, with the user's text cut out before it is logged. */
 function readFailure(text: string, message: string): Failure {
-  try {
-    const parsed = JSON.parse(text) as { error?: { message?: unknown; type?: unknown } };
-    const type = typeof parsed.error?.type === "string" ? parsed.error.type : "unknown";
-    const detail = typeof parsed.error?.message === "string" ? parsed.error.message : "";
-    const cut = detail.split(message).join("[message]").split(defuse(message)).join("[message]");
-    return { type, detail: cut.slice(0, 160) };
-  } catch {
-    return { type: "unparsable", detail: "" };
-  }
+  const parsed = parseWire(OpenClawError, text);
+  if (!parsed) return { type: "unparsable", detail: "" };
+  const { type, message: detail } = parsed.error;
+  const cut = detail.split(message).join("[message]").split(defuse(message)).join("[message]");
+  return { type, detail: cut.slice(0, 160) };
 }
 
 /**
@@ -121,14 +119,8 @@ export async function complete(config: OpenClawConfig, userKey: string, message:
   if (res.status < 200 || res.status >= 300) {
     throw failureFor(res.status, res.text, message, config.OPENCLAW_TIMEOUT_MS);
   }
-  let parsed: { choices?: Array<{ message?: { content?: unknown } }>; usage?: { total_tokens?: unknown } };
-  try {
-    parsed = JSON.parse(res.text);
-  } catch {
-    throw upstreamError("unparsable answer");
-  }
-  const text = parsed?.choices?.[0]?.message?.content;
-  if (typeof text !== "string") throw upstreamError("answer without choices[0].message.content");
-  const tokens = parsed.usage?.total_tokens;
-  return { text, tokens: typeof tokens === "number" && Number.isFinite(tokens) && tokens >= 0 ? tokens : 0 };
+  const parsed = parseWire(Completion, res.text);
+  const text = parsed?.choices[0]?.message.content;
+  if (!parsed || text === undefined) throw upstreamError("unparsable answer, or none in choices[0].message.content");
+  return { text, tokens: parsed.usage?.total_tokens ?? 0 };
 }

@@ -6,6 +6,7 @@
 import { StringDecoder } from "node:string_decoder";
 import { ApiError } from "../errors.js";
 import { openRequest, UpstreamTimeout } from "../net/http-client.js";
+import { parseWire } from "../net/wire.js";
 import {
   type Answer,
   completionRequest,
@@ -14,12 +15,7 @@ import {
   upstreamError,
   upstreamTimeout,
 } from "./client.js";
-
-interface Chunk {
-  choices?: Array<{ delta?: { content?: unknown } }>;
-  usage?: { total_tokens?: unknown } | null;
-  error?: { message?: unknown; type?: unknown };
-}
+import { CompletionChunk } from "./wire.js";
 
 export interface StreamOptions {
   /** Called once the upstream accepted the request (status 200), before any text. */
@@ -81,14 +77,10 @@ export async function completeStream(
     for await (const chunk of res) {
       for (const data of parser.push(chunk as Buffer)) {
         if (data === "[DONE]") return { text, tokens };
-        let parsed: Chunk;
-        try {
-          parsed = JSON.parse(data);
-        } catch {
-          throw upstreamError("unparsable stream event");
-        }
+        const parsed = parseWire(CompletionChunk, data);
+        if (!parsed) throw upstreamError("unparsable stream event");
         if (parsed.error) {
-          const type = typeof parsed.error.type === "string" ? parsed.error.type : "unknown";
+          const type = parsed.error.type;
           if (/timeout/i.test(type)) throw upstreamTimeout(config.OPENCLAW_TIMEOUT_MS, `stream error ${type}`);
           throw upstreamError(`stream error ${type}`);
         }
@@ -98,7 +90,7 @@ export async function completeStream(
           options.onDelta(piece);
         }
         const total = parsed.usage?.total_tokens;
-        if (typeof total === "number" && Number.isFinite(total) && total >= 0) tokens = total;
+        if (total !== undefined) tokens = total;
       }
     }
     throw upstreamError("stream ended without [DONE]");

@@ -7,10 +7,12 @@ import { randomBytes } from "node:crypto";
 import type { ConfigOf } from "../config.js";
 import { ApiError } from "../errors.js";
 import { fetchText } from "../net/http-client.js";
+import { parseWire } from "../net/wire.js";
 import { type RedisClient, withRedis } from "../redis/client.js";
 import type { RedisKeys } from "../redis/keys.js";
 import { defineScript, luaInt } from "../redis/script.js";
 import deleteIfEqualsLua from "../redis/scripts/delete-if-equals.lua";
+import { StableTokenReply } from "./wire.js";
 
 type WechatConfig = ConfigOf<"wechat">;
 
@@ -39,16 +41,12 @@ async function fetchToken(config: WechatConfig, force: boolean): Promise<{ token
   } catch (e) {
     throw wechatDown(`wechat stable_token: unreachable (${(e as Error).message})`);
   }
-  let reply: { access_token?: unknown; expires_in?: unknown; errcode?: unknown };
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    throw wechatDown("wechat stable_token: unparsable answer");
-  }
-  if (typeof reply.access_token !== "string" || reply.access_token === "") {
+  const reply = parseWire(StableTokenReply, text);
+  if (!reply) throw wechatDown("wechat stable_token: unparsable answer");
+  if (!reply.access_token) {
     throw wechatDown(`wechat stable_token: errcode ${String(reply.errcode)} (check WX_APPID and WX_SECRET)`);
   }
-  const expiresS = typeof reply.expires_in === "number" ? reply.expires_in : 7200;
+  const expiresS = reply.expires_in ?? 7200;
   return { token: reply.access_token, ttlMs: Math.max(60_000, expiresS * 1000 - EARLY_MS) };
 }
 

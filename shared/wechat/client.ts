@@ -3,18 +3,18 @@
  * text/plain, answers errors with HTTP 200 and an errcode, and says -1 when busy (retried once).
  * Its session_key is dropped here: no feature of ours needs it.
  */
+
+import type * as z from "zod/mini";
 import type { Identity } from "../auth/session.js";
 import type { ConfigOf } from "../config.js";
 import { ApiError } from "../errors.js";
 import { fetchText, UpstreamTimeout } from "../net/http-client.js";
+import { parseWire } from "../net/wire.js";
+import { Jscode2SessionReply } from "./wire.js";
 
 type WechatConfig = ConfigOf<"wechat">;
 
-interface WechatReply {
-  openid?: unknown;
-  unionid?: unknown;
-  errcode?: unknown;
-}
+type WechatReply = z.infer<typeof Jscode2SessionReply>;
 
 const upstream = (note: string) =>
   new ApiError("upstream_error", "WeChat could not be reached; try again shortly.", { operatorNote: note });
@@ -37,20 +37,16 @@ async function callOnce(config: WechatConfig, code: string): Promise<WechatReply
       : upstream(`wechat: unreachable (${(e as Error).message})`);
   }
   if (status >= 500 || status < 200) throw upstream(`wechat: HTTP ${status}`);
-  try {
-    const parsed: unknown = JSON.parse(text);
-    if (typeof parsed === "object" && parsed !== null) return parsed as WechatReply;
-  } catch {
-    // fall through: anything but a JSON object is a broken answer
-  }
-  throw upstream(`wechat: unparsable answer (HTTP ${status})`);
+  const reply = parseWire(Jscode2SessionReply, text);
+  if (!reply) throw upstream(`wechat: unparsable answer (HTTP ${status})`);
+  return reply;
 }
 
 /** Exchanges a wx.login code for the user's identity, mapping WeChat's errcodes (contract §4). */
 export async function exchangeCode(config: WechatConfig, code: string): Promise<Identity> {
   let reply = await callOnce(config, code);
   if (reply.errcode === -1) reply = await callOnce(config, code);
-  const errcode = typeof reply.errcode === "number" ? reply.errcode : 0;
+  const errcode = reply.errcode ?? 0;
   switch (errcode) {
     case 0:
       break;
@@ -70,8 +66,8 @@ export async function exchangeCode(config: WechatConfig, code: string): Promise<
     default:
       throw upstream(`wechat: errcode ${errcode} (check WX_APPID and WX_SECRET)`);
   }
-  if (typeof reply.openid !== "string" || reply.openid === "") throw upstream("wechat: answer without openid");
+  if (!reply.openid) throw upstream("wechat: answer without openid");
   const identity: Identity = { openid: reply.openid };
-  if (typeof reply.unionid === "string" && reply.unionid) identity.unionid = reply.unionid;
+  if (reply.unionid) identity.unionid = reply.unionid;
   return identity;
 }

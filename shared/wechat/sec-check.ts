@@ -5,7 +5,9 @@
  */
 import type { ConfigOf } from "../config.js";
 import { fetchText } from "../net/http-client.js";
+import { parseWire } from "../net/wire.js";
 import { wechatDown } from "./access-token.js";
+import { MsgSecCheckReply } from "./wire.js";
 
 export const SEC_CHECK_MAX_CHARS = 2500;
 /** Scene 2 ("comment"): user-generated text shown to its author. */
@@ -33,12 +35,8 @@ export async function secCheck(
   } catch (e) {
     throw wechatDown(`wechat msg_sec_check: unreachable (${(e as Error).message})`);
   }
-  let reply: { errcode?: unknown; result?: { suggest?: unknown } };
-  try {
-    reply = JSON.parse(text);
-  } catch {
-    throw wechatDown("wechat msg_sec_check: unparsable answer");
-  }
+  const reply = parseWire(MsgSecCheckReply, text);
+  if (!reply) throw wechatDown("wechat msg_sec_check: unparsable answer");
   if (reply.errcode === 40001 || reply.errcode === 42001 || reply.errcode === 40014) return { staleToken: true };
   const suggest = reply.result?.suggest;
   if (reply.errcode !== 0 || (suggest !== "pass" && suggest !== "review" && suggest !== "risky")) {
