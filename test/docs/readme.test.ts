@@ -3,6 +3,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FUNCTION_NAMES } from "../../shared/functions.js";
+import { CHECK_ORDER } from "../../shared/http/pipeline.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
@@ -135,5 +136,14 @@ describe("tables in README.md and docs/*.md", () => {
       }
     }
     expect(repeated).toEqual([]);
+  });
+});
+
+describe("docs/architecture.md", () => {
+  it("quotes the order of checks exactly as CHECK_ORDER states it", () => {
+    const text = read("docs/architecture.md");
+    const section = text.slice(text.indexOf("## The order of checks"));
+    const items = [...section.slice(0, section.indexOf("\n## ", 1)).matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
+    expect(items).toEqual([...CHECK_ORDER]);
   });
 });
