@@ -78,10 +78,27 @@ export async function closeRedisClients(): Promise<void> {
   await Promise.all(all.map((c) => c.quit().catch(() => c.disconnect())));
 }
 
+/** One connection check at a time per client, however many requests time out together. */
+const checking = new WeakSet<RedisClient>();
+
 /**
- * Runs Redis work and turns any failure into 503. A timed-out command may mean a socket that
- * died while the instance was frozen, so the client is told to reconnect.
+ * A timed-out command may mean a socket that died while the instance was frozen, or only a slow
+ * moment. Dropping the connection at once would fail every other command in flight on it, and a
+ * Web function has up to 100 of them; so one PING decides: no answer within the command timeout
+ * either, and the client reconnects.
  */
+function checkConnection(client: RedisClient): void {
+  if (checking.has(client) || client.status !== "ready") return;
+  checking.add(client);
+  client
+    .ping()
+    .catch(() => {
+      if (client.status === "ready") client.disconnect(true);
+    })
+    .finally(() => checking.delete(client));
+}
+
+/** Runs Redis work and turns any failure into 503. */
 export async function withRedis<T>(client: RedisClient, work: () => Promise<T>): Promise<T> {
   try {
     return await work();
@@ -90,7 +107,7 @@ export async function withRedis<T>(client: RedisClient, work: () => Promise<T>):
     // a script reply that breaks its schema is a bug, not an outage.
     if (e instanceof ApiError || e instanceof ScriptReplyInvalid) throw e;
     const message = e instanceof Error ? e.message : String(e);
-    if (/timed out/i.test(message) && client.status === "ready") client.disconnect(true);
+    if (/timed out/i.test(message)) checkConnection(client);
     throw new ApiError("unavailable", "A backing service is unavailable; try again shortly.", {
       operatorNote: `redis: ${message}`,
       cause: e,
