@@ -92,6 +92,8 @@ export const ENV = {
   MESSAGE_MAX_CHARS: int(2000, 1, 20000),
   HISTORY_ENABLED: bool(true),
   DAILY_TOKEN_QUOTA: int(0, 0, 1_000_000_000),
+  // All users together per day (docs/quotas.md); 0 = off.
+  GLOBAL_DAILY_TOKEN_QUOTA: int(0, 0, 1_000_000_000_000),
   WX_MSG_SEC_CHECK: bool(false),
   WX_MSG_SEC_CHECK_FAIL_OPEN: bool(false),
   HISTORY_MAX_MESSAGES: int(100, 2, 10000),
@@ -125,7 +127,8 @@ export const MEANING: Readonly<Record<EnvName, string>> = {
   CONVERSATION_TTL_S: "how long an idle conversation and its history are kept",
   MESSAGE_MAX_CHARS: "longest message, in Unicode code points",
   HISTORY_ENABLED: "store the turns of each conversation for the history API",
-  DAILY_TOKEN_QUOTA: "tokens per user per day (Asia/Shanghai); 0 is off",
+  DAILY_TOKEN_QUOTA: "tokens per user per day (Asia/Shanghai); 0 is off (docs/quotas.md)",
+  GLOBAL_DAILY_TOKEN_QUOTA: "tokens all users together may spend per day (Asia/Shanghai); 0 is off (docs/quotas.md)",
   WX_MSG_SEC_CHECK: "check messages and replies with WeChat's msgSecCheck (docs/content-security.md)",
   WX_MSG_SEC_CHECK_FAIL_OPEN: "let turns through when msgSecCheck cannot be reached",
   HISTORY_MAX_MESSAGES: "most messages kept per conversation",
@@ -152,7 +155,7 @@ export const GROUPS = {
   /** Only where OpenClaw is: the deep health check reaches it without holding its token. */
   openclawOrigin: ["OPENCLAW_BASE_URL"],
   conversations: ["CONVERSATION_TTL_S", "MESSAGE_MAX_CHARS", "HISTORY_ENABLED", "HISTORY_MAX_MESSAGES"],
-  quota: ["DAILY_TOKEN_QUOTA"],
+  quota: ["DAILY_TOKEN_QUOTA", "GLOBAL_DAILY_TOKEN_QUOTA"],
   /** When WX_MSG_SEC_CHECK is on, the "wechat" group is required too (checked at use). */
   contentSecurity: ["WX_MSG_SEC_CHECK", "WX_MSG_SEC_CHECK_FAIL_OPEN"],
 } as const satisfies Record<Group, readonly EnvName[]>;

@@ -12,12 +12,23 @@ export const request_handler = serveStream("chat-stream", chatSpec, async (ctx, 
     stream.send("done", { conversation_id: response.conversation_id, tokens_used: response.tokens_used });
     return;
   }
-  const turn = await takeTurn(ctx, async (conversation, screen) => {
+  const turn = await takeTurn(ctx, async (conversation, screen, progress) => {
     // With content security on, text reaches the client only in checked segments.
     const release = screen?.releaser(send);
+    const deliver = release ? (text: string) => release.push(text) : send;
+    progress.sent = true;
     const answer = await completeStream(ctx.config, conversation.upstreamKey, ctx.body.message, {
       signal: ctx.signal,
-      onDelta: release ? (text) => release.push(text) : send,
+      onOpen: () => {
+        progress.opened = true;
+      },
+      onDelta: (text) => {
+        progress.received += text;
+        deliver(text);
+      },
+      onUsage: (tokens) => {
+        progress.usage = tokens;
+      },
     });
     return release ? { ...answer, text: await release.finish() } : answer;
   });

@@ -9,8 +9,11 @@ export const main_handler = serve(
       const { response, headers } = replayed(ctx.replay);
       return { body: response, headers };
     }
-    const turn = await takeTurn(ctx, async (conversation, screen) => {
+    const turn = await takeTurn(ctx, async (conversation, screen, progress) => {
+      progress.sent = true;
       const answer = await complete(ctx.config, conversation.upstreamKey, ctx.body.message);
+      // Known from here on: a reply check that fails still charges what OpenClaw reported.
+      Object.assign(progress, { opened: true, received: answer.text, usage: answer.tokens });
       return screen ? { ...answer, text: await screen.reply(answer.text) } : answer;
     });
     return { body: turn.response, headers: turn.headers };

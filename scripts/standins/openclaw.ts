@@ -18,7 +18,11 @@ export type OpenClawFault =
   /** Answers with this text instead of the echo. */
   | { reply: string }
   /** Streaming only: fail after this many text deltas, with OpenClaw's in-stream error line. */
-  | { failAfterDeltas: number };
+  | { failAfterDeltas: number }
+  /** Streaming only: send this many text deltas, then hold the connection open until it closes. */
+  | { holdAfterDeltas: number }
+  /** Streaming only: send the whole reply and its usage, then hold open without `[DONE]`. */
+  | { holdBeforeDone: true };
 
 export interface ReceivedCall {
   agent: string | undefined;
@@ -37,6 +41,8 @@ export interface OpenClawStandin extends Running {
   queue(...faults: OpenClawFault[]): void;
   /** Calls whose connection closed before the answer was complete (client aborts). */
   readonly aborted: number;
+  /** Streams held open right now by a `hold…` fault, everything before the hold written. */
+  readonly holding: number;
   /** The most calls it has been answering at the same moment. */
   readonly maxInFlight: number;
 }
@@ -67,6 +73,17 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
   const faults: OpenClawFault[] = [];
   const turns = new Map<string, number>();
   let aborted = 0;
+  let holding = 0;
+  /** Keeps a stream open, as a model still writing does, until the caller closes it. */
+  const held = (res: http.ServerResponse) => {
+    holding++;
+    return new Promise<void>((resolve) =>
+      res.once("close", () => {
+        holding--;
+        resolve();
+      }),
+    );
+  };
   let inFlight = 0;
   let maxInFlight = 0;
 
@@ -156,6 +173,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
           res.write("data: [DONE]\n\n");
           return res.end();
         }
+        if (fault && "holdAfterDeltas" in fault && i === fault.holdAfterDeltas) return held(res);
         send({
           id,
           object: "chat.completion.chunk",
@@ -174,6 +192,7 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
       });
       if (!(fault && "noUsage" in fault))
         send({ id, object: "chat.completion.chunk", created, model: body.model, choices: [], usage });
+      if (fault && "holdBeforeDone" in fault) return held(res);
       res.write("data: [DONE]\n\n");
       return res.end();
     }
@@ -205,6 +224,9 @@ export async function startOpenClawStandin(options: OpenClawOptions = {}): Promi
     },
     get aborted() {
       return aborted;
+    },
+    get holding() {
+      return holding;
     },
     get maxInFlight() {
       return maxInFlight;

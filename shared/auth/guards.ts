@@ -6,6 +6,7 @@
 import type { ConfigOf, Group } from "../config.js";
 import { ApiError } from "../errors.js";
 import type { Guard, GuardInput } from "../http/pipeline.js";
+import { type GlobalQuota, globalQuotaExceeded, globalQuotaOf, touchGlobalQuota } from "../limit/global-quota.js";
 import { type LimitPolicy, type LimitState, limitHeaders, rateLimited } from "../limit/headers.js";
 import { hitLimit } from "../limit/limiter.js";
 import { quotaExceeded, quotaWindow } from "../limit/quota.js";
@@ -56,12 +57,17 @@ export interface RetryPolicy<B> {
   ) => Promise<"done" | "gone" | "timeout">;
   /** The error for a duplicate that may not wait (or waited past the deadline). */
   busy: (claimTtlMs: number) => ApiError;
+  /** Frees a claim the gate made for a request refused after it (the global cap). */
+  release: (redis: RedisClient, keys: UserKeys, claim: RetryClaim) => Promise<boolean>;
 }
 
 export interface SessionGuardOptions<B> {
   /** Charge the caller's counter of this scope. */
   limit?: "chat";
-  /** Refuse callers over their daily token quota (DAILY_TOKEN_QUOTA; 0 = off). */
+  /**
+   * Refuse callers over their daily token quota (DAILY_TOKEN_QUOTA; 0 = off), and everyone once
+   * all users together spent GLOBAL_DAILY_TOKEN_QUOTA (0 = off).
+   */
   quota?: boolean;
   /** Retry ids (client_msg_id): claimed, waited for, replayed. */
   retry?: RetryPolicy<B>;
@@ -88,6 +94,8 @@ export interface SessionContext extends Store {
   /** Fields of the conversation named by `owns`, proven to be the caller's. */
   owned?: Record<string, string>;
   quota?: QuotaState;
+  /** The global daily cap, when on: the turn charges it too. */
+  globalQuota?: GlobalQuota;
   /** The claimed retry id; the action completes it, or releases it on failure. */
   claim?: RetryClaim;
   /** The stored response of an earlier request with the same retry id: answer with it. */
@@ -113,8 +121,10 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       const conversationId = valid && options.owns ? options.owns({ body: body as B, params: req.params }) : null;
       const claim = valid && options.retry ? options.retry.claim(body as B) : null;
       const quotaMax = options.quota ? (config.DAILY_TOKEN_QUOTA ?? 0) : 0;
-      const window = quotaMax > 0 ? quotaWindow() : { day: "", resetMs: 0 };
+      const globalMax = options.quota ? (config.GLOBAL_DAILY_TOKEN_QUOTA ?? 0) : 0;
+      const window = quotaMax > 0 || globalMax > 0 ? quotaWindow() : { day: "", resetMs: 0 };
       const quotaKey = quotaMax > 0 ? mine.quota(window.day) : undefined;
+      const globalQuota = valid ? globalQuotaOf(globalMax, window) : undefined;
       const ask = () =>
         withRedis(redis, () =>
           passGate(redis, {
@@ -130,10 +140,13 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       // A duplicate of a request still running waits for it, up to the upstream deadline.
       const deadline = Date.now() + (config.OPENCLAW_TIMEOUT_MS ?? 25_000) + 1_000;
       const retry = options.retry;
-      const gate =
+      // The global counter lives in its own slot: read in a call sent beside the gate's, not after it.
+      const [gate, global] = await Promise.all([
         retry && claim
-          ? await gateWithWaiting(ask, () => withRedis(redis, () => retry.wait(redis, mine, claim, deadline)))
-          : await ask();
+          ? gateWithWaiting(ask, () => withRedis(redis, () => retry.wait(redis, mine, claim, deadline)))
+          : ask(),
+        globalQuota ? withRedis(redis, () => touchGlobalQuota(redis, keys, globalQuota, 0)) : undefined,
+      ]);
       if (gate.outcome === "unauthorized" || !gate.user) throw unauthorized();
       const context: SessionContext = { redis, keys, mine, user: gate.user, startMs: gate.startMs };
       if (bodyError) throw bodyError;
@@ -152,15 +165,30 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
       if (gate.outcome === "quota_exceeded" && quota) {
         throw withHeaders(quotaExceeded(quota.max, quota.used, quota.resetMs), gate.limit);
       }
+      if (globalQuota && global?.reached) {
+        await refuseGlobally(redis, mine, gate.outcome === "ok" ? claim : null, retry);
+        throw withHeaders(globalQuotaExceeded(globalQuota, global), gate.limit);
+      }
       if (gate.outcome === "not_found") {
         throw withHeaders(new ApiError("not_found", `${options.ownedName ?? "Resource"} not found.`), gate.limit);
       }
       if (gate.owned) context.owned = gate.owned;
       if (quota) context.quota = quota;
+      if (globalQuota) context.globalQuota = globalQuota;
       if (claim) context.claim = claim;
       return { context, limit: gate.limit, userId: gate.user.uid };
     },
   };
+}
+
+/** The gate claimed the retry id before the global cap's answer came back: free it (one call). */
+async function refuseGlobally<B>(
+  redis: RedisClient,
+  mine: UserKeys,
+  claim: RetryClaim | null,
+  retry: RetryPolicy<B> | undefined,
+): Promise<void> {
+  if (claim && retry) await withRedis(redis, () => retry.release(redis, mine, claim)).catch(() => false);
 }
 
 /** Runs the gate; while it reports the retry id's turn running elsewhere, waits and asks again. */

@@ -4,7 +4,7 @@ import { ApiError } from "../errors.js";
 import { fillSettings } from "../http/body.js";
 import type { Spec } from "../http/pipeline.js";
 import { type ChatRequest, codePoints, FIELD_RULES } from "../schemas.js";
-import { claimOf, inProgress, waitForTurn } from "./idempotency.js";
+import { claimOf, inProgress, releaseClaim, waitForTurn } from "./idempotency.js";
 
 export const chatSpec: Spec<"chat" | "chat-stream", SessionContext> = {
   check: (body, config) => {
@@ -15,7 +15,7 @@ export const chatSpec: Spec<"chat" | "chat-stream", SessionContext> = {
   guard: sessionGuard<ChatRequest>({
     limit: "chat",
     quota: true,
-    retry: { claim: (body) => claimOf(body), wait: waitForTurn, busy: inProgress },
+    retry: { claim: (body) => claimOf(body), wait: waitForTurn, busy: inProgress, release: releaseClaim },
     owns: ({ body }) => body.conversation_id ?? null,
     ownedName: "Conversation",
   }),

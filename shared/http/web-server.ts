@@ -14,6 +14,7 @@ import type { Duplex } from "node:stream";
 import { describeError, Logger, parseLogLevel } from "../log.js";
 import type { MainHandler } from "./handler.js";
 import { ClientGone, readCappedBody, toEvent } from "./node.js";
+import { COMMON_HEADERS } from "./response.js";
 
 export type WebHandler = (req: http.IncomingMessage, res: http.ServerResponse) => Promise<void>;
 
@@ -72,7 +73,10 @@ export function jsonHandler(main: MainHandler): WebHandler {
   };
 }
 
-const JSON_HEAD = "Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n";
+/** The pipeline's common headers (nosniff, no-store) go on the server's own answers too. */
+const JSON_HEAD = `Content-Type: application/json; charset=utf-8\r\n${Object.entries(COMMON_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join("")}Connection: close\r\n`;
 
 /** What Node's parser reports, answered as a plain status with the contract's JSON body. */
 function clientErrorReply(code: string | undefined): string {
@@ -119,7 +123,11 @@ export function startWebServer(fn: string, handler: WebHandler, options: WebServ
           res.destroy();
           return;
         }
-        res.writeHead(500, { "Content-Type": "application/json; charset=utf-8", "X-Request-Id": requestId });
+        res.writeHead(500, {
+          ...COMMON_HEADERS,
+          "Content-Type": "application/json; charset=utf-8",
+          "X-Request-Id": requestId,
+        });
         res.end(JSON.stringify({ error: "Internal error; it has been logged.", code: "internal" }));
       });
     },

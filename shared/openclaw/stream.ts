@@ -21,6 +21,8 @@ export interface StreamOptions {
   /** Called once the upstream accepted the request (status 200), before any text. */
   onOpen?: () => void;
   onDelta: (text: string) => void;
+  /** Called with total_tokens when the usage chunk arrives (it may arrive before the end). */
+  onUsage?: (tokens: number) => void;
   /** Aborts the upstream call (the client went away). */
   signal?: AbortSignal;
 }
@@ -90,7 +92,10 @@ export async function completeStream(
           options.onDelta(piece);
         }
         const total = parsed.usage?.total_tokens;
-        if (total !== undefined) tokens = total;
+        if (total !== undefined) {
+          tokens = total;
+          options.onUsage?.(total);
+        }
       }
     }
     throw upstreamError("stream ended without [DONE]");

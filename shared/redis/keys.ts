@@ -85,6 +85,12 @@ export function redisKeys(prefix: string) {
     },
     /** A source IP's counter of a scope (login): not a user's, so not erased; it expires with its window. */
     ipRate: (scope: string, ip: string) => `${prefix}rl:${scope}:${ip}`,
+    /**
+     * Tokens all users spent on one day (GLOBAL_DAILY_TOKEN_QUOTA), and the marker set when that
+     * day's cap was first reached. Their own slot, `{global}`: no user's script touches them.
+     */
+    globalQuota: (day: string) => `${prefix}{global}:quota:${day}`,
+    globalQuotaReached: (day: string) => `${prefix}{global}:quota:${day}:reached`,
     /** WeChat's access token for the app, shared by every instance. */
     wxAccessToken: (appid: string) => `${prefix}wx:access_token:${appid}`,
     /** The lock one caller holds while it refreshes that token. */

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { estimateTokens } from "../../shared/limit/estimate.js";
 import { quotaWindow } from "../../shared/limit/quota.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
-import { setEnv, storedKeys } from "../support/stack.js";
+import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
 const stack = useChatStack({ DAILY_TOKEN_QUOTA: "20" });
@@ -49,6 +50,21 @@ describe("daily token quota", () => {
     // Bound: quota - 1 + (requests in flight) × (tokens per reply).
     expect(Number(counter?.dump)).toBeLessThanOrEqual(1 - 1 + results.length * perReply);
     expect((await postChat(token, { message: "after the race" })).statusCode).toBe(429);
+  });
+
+  it("charges a turn OpenClaw did not answer in time (the prompt's estimate), not one it refused", async () => {
+    setEnv({ DAILY_TOKEN_QUOTA: "1000", OPENCLAW_TIMEOUT_MS: "300" });
+    const token = await loginAs("qt");
+    const counter = async () =>
+      Number((await stack.redis.get(keysOfToken(stack.prefix, token).quota(quotaWindow().day))) ?? 0);
+    stack.openclaw.queue({ status: 502, error: { message: "provider down", type: "api_error" } });
+    expect((await postChat(token, { message: "refused, so free" })).statusCode).toBe(502);
+    expect(await counter()).toBe(0);
+    stack.openclaw.queue({ hang: true });
+    const message = "write me a very long essay, please";
+    const slow = await postChat(token, { message });
+    expect(slow.statusCode).toBe(504);
+    expect(await counter()).toBe(estimateTokens(message));
   });
 
   it("sends no quota header when the quota is off", async () => {

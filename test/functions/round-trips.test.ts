@@ -1,6 +1,9 @@
 /** Redis round trips per request, counted by the server (a private one: MONITOR sees all clients). */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
+import { request_handler as chatStream } from "../../functions/chat-stream/index.js";
 import { main_handler as login } from "../../functions/login/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
@@ -103,5 +106,53 @@ describe.each(["standalone", "cluster"] as const)("Redis round trips on a warm i
     });
     expect(replayed).toBe(true);
     expect(again.commands).toEqual(["evalsha"]);
+  });
+
+  it("with the global cap on, chat sends 4 calls in 2 pairs: gate and global read, record and global charge", async () => {
+    setEnv({ GLOBAL_DAILY_TOKEN_QUOTA: "1000000" });
+    try {
+      const token = await doLogin("warm:4");
+      await doChat(token, "warm-up", null);
+      const m = await counter.measure(() => doChat(token, "capped", null));
+      // Each pair is sent at once (one wait each): on a cluster its two calls go to two slots.
+      expect(m.commands).toEqual(["evalsha", "evalsha", "evalsha", "evalsha"]);
+    } finally {
+      setEnv({ GLOBAL_DAILY_TOKEN_QUOTA: undefined });
+    }
+  });
+
+  it("a stream the client closes before done costs 2: the gate, then the cut turn's charge", async () => {
+    setEnv({ DAILY_TOKEN_QUOTA: "1000000" });
+    let handled: Promise<void> = Promise.resolve();
+    const server = createServer((req, res) => {
+      handled = chatStream(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const token = await doLogin("warm:5");
+      await doChat(token, "warm-up", null);
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/chat/stream`;
+      const cut = async () => {
+        openclaw.queue({ holdAfterDeltas: 1 });
+        const controller = new AbortController();
+        const res = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json", "x-wx-session": token },
+          body: JSON.stringify({ message: "cut me off", conversation_id: null }),
+          signal: controller.signal,
+        });
+        await res.body?.getReader().read();
+        controller.abort();
+        await handled;
+      };
+      await cut(); // loads the charge script into this server's cache
+      const m = await counter.measure(cut);
+      expect(m.commands).toEqual(["evalsha", "evalsha"]);
+      expect(m.roundTrips).toBe(2);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+      setEnv({ DAILY_TOKEN_QUOTA: undefined });
+    }
   });
 });

@@ -29,6 +29,7 @@ beforeAll(async () => {
   openclaw = await startOpenClawStandin({ replyDelayMs: 2000 });
   const env = {
     REDIS_URL: inject("redisUrl"),
+    REDIS_MODE: inject("redisMode"),
     REDIS_KEY_PREFIX: uniquePrefix(),
     OPENCLAW_BASE_URL: openclaw.url,
     RATE_LIMIT_MAX: String(TURNS_EACH),

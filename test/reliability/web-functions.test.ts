@@ -23,6 +23,7 @@ beforeAll(async () => {
   prefix = uniquePrefix();
   setEnv({
     REDIS_URL: inject("redisUrl"),
+    REDIS_MODE: inject("redisMode"),
     REDIS_KEY_PREFIX: prefix,
     WX_APPID: TEST_APPID,
     WX_SECRET: TEST_SECRET,
@@ -67,6 +68,7 @@ describe.each(["chat-stream", "chat"])("dist/%s under misbehaving clients", (nam
   beforeAll(async () => {
     web = await startWebFunction(name, {
       REDIS_URL: inject("redisUrl"),
+      REDIS_MODE: inject("redisMode"),
       REDIS_KEY_PREFIX: prefix,
       OPENCLAW_BASE_URL: openclaw.url,
     });

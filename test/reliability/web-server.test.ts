@@ -126,3 +126,24 @@ describe("the Web-function server's timeouts", () => {
     expect(reply).toContain("done /long");
   });
 });
+
+describe("the Web-function server's own answers", () => {
+  it("carry nosniff and no-store like the pipeline's: 400 malformed, 431 headers too large, 408, 500", async () => {
+    const server = await start();
+    const malformed = await sendRaw(server.url, "NOT HTTP AT ALL\r\n\r\n");
+    const tooLarge = await sendRaw(server.url, `GET /ok HTTP/1.1\r\nhost: x\r\nx-big: ${"a".repeat(20_000)}\r\n\r\n`);
+    const slow = await (await trickle(server.url, `GET /ok HTTP/1.1\r\nhost: x\r\nx-pad: ${"a".repeat(200)}`, 40))
+      .closed;
+    const failed = await sendRaw(server.url, "GET /fail HTTP/1.1\r\nhost: x\r\nconnection: close\r\n\r\n");
+    for (const [reply, status] of [
+      [malformed, 400],
+      [tooLarge, 431],
+      [slow, 408],
+      [failed, 500],
+    ] as const) {
+      expect(reply).toMatch(new RegExp(`^HTTP/1\\.1 ${status} `));
+      expect(reply.toLowerCase()).toContain("x-content-type-options: nosniff");
+      expect(reply.toLowerCase()).toContain("cache-control: no-store");
+    }
+  });
+});

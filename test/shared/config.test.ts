@@ -47,6 +47,15 @@ describe("configuration", () => {
     }
   });
 
+  it("reads the global daily token cap with the quota group: off by default, a whole number of tokens", () => {
+    expect(loadConfig({}, ["quota"])).toMatchObject({ DAILY_TOKEN_QUOTA: 0, GLOBAL_DAILY_TOKEN_QUOTA: 0 });
+    expect(loadConfig({ GLOBAL_DAILY_TOKEN_QUOTA: "50000000" }, ["quota"]).GLOBAL_DAILY_TOKEN_QUOTA).toBe(50_000_000);
+    for (const v of ["-1", "1.5", "lots", "1000000000001"]) {
+      const e = failure(() => loadConfig({ GLOBAL_DAILY_TOKEN_QUOTA: v }, ["quota"]));
+      expect(e.variables).toEqual(["GLOBAL_DAILY_TOKEN_QUOTA"]);
+    }
+  });
+
   it("parses a changed environment afresh: a valid value is not remembered past its change", () => {
     const env = (max: string) => ({ REDIS_URL: "redis://127.0.0.1:6379", RATE_LIMIT_MAX: max });
     expect(loadConfig(env("5"), ["redis", "chatLimit"]).RATE_LIMIT_MAX).toBe(5);

@@ -25,6 +25,8 @@ startWebServer(
     } else if (req.url === "/held") {
       process.stdout.write(`${JSON.stringify({ msg: "held request started" })}\n`);
       await released;
+    } else if (req.url === "/fail") {
+      throw new Error("a handler bug, caught by the server");
     } else if (req.url === "/echo") {
       await readCappedBody(req);
     } else if (req.url === "/long") {

@@ -4,6 +4,7 @@ import { afterAll, beforeEach, describe, expect, it } from "vitest";
 import { eraseUser } from "../../../shared/account/erase.js";
 import { passGate, type RetryClaim } from "../../../shared/auth/gate.js";
 import { createSession, hashToken, userIdOfToken } from "../../../shared/auth/session.js";
+import { chargeCutTurn } from "../../../shared/chat/cut.js";
 import { claimOf, keepClaim, releaseClaim } from "../../../shared/chat/idempotency.js";
 import {
   type Conversation,
@@ -12,6 +13,7 @@ import {
   recordTurn,
   retryFieldsOf,
 } from "../../../shared/conversations/store.js";
+import { touchGlobalQuota } from "../../../shared/limit/global-quota.js";
 import { hitLimit } from "../../../shared/limit/limiter.js";
 import { type RedisKeys, redisKeys, type UserKeys } from "../../../shared/redis/keys.js";
 import { deleteIfEquals } from "../../../shared/wechat/access-token.js";
@@ -290,6 +292,44 @@ describe("key names", () => {
     for (const k of await storedKeys(redis, prefix)) {
       expect(k.key).not.toContain(u.openid);
       expect(k.key.startsWith(`${prefix}{${u.uid}}:`)).toBe(true);
+    }
+  });
+});
+
+describe("charge-cut-turn", () => {
+  it("charges the quota with a TTL and frees only the claim's own owner's pending record", async () => {
+    const u = await newUser();
+    const claim = claimOf({ client_msg_id: "cut", message: "hi" }) as RetryClaim;
+    await passGate(redis, { keys: u.mine, tokenHash: u.tokenHash, uid: u.uid, retry: claim });
+    const quota = { key: u.mine.quota("20261202"), ttlMs: 60_000 };
+    const stranger = { ...claim, owner: "not-me" };
+    expect(await chargeCutTurn(redis, u.mine, { tokens: 7, quota, claim: stranger })).toEqual({
+      quotaUsed: 7,
+      released: false,
+    });
+    expect(await redis.exists(u.mine.retry(claim.field))).toBe(1);
+    expect(await chargeCutTurn(redis, u.mine, { tokens: 5, quota, claim })).toEqual({ quotaUsed: 12, released: true });
+    expect(await redis.exists(u.mine.retry(claim.field))).toBe(0);
+    expect(await redis.hexists(u.mine.retries, claim.field)).toBe(0);
+    expect(await redis.pttl(quota.key)).toBeGreaterThan(50_000);
+    // Without a quota nothing is counted.
+    expect(await chargeCutTurn(redis, u.mine, { tokens: 9 })).toEqual({ quotaUsed: 0, released: false });
+    expect(await redis.get(quota.key)).toBe("12");
+  });
+});
+
+describe("global-quota", () => {
+  it("reads and charges the day's total, and reports the first call to find the cap reached, once", async () => {
+    const quota = { max: 10, day: "20261202", resetMs: 60_000 };
+    expect(await touchGlobalQuota(redis, keys, quota, 0)).toEqual({ used: 0, reached: false, first: false });
+    expect(await redis.exists(keys.globalQuota(quota.day))).toBe(0);
+    expect(await touchGlobalQuota(redis, keys, quota, 6)).toEqual({ used: 6, reached: false, first: false });
+    const crossing = await Promise.all([4, 4, 4].map((t) => touchGlobalQuota(redis, keys, quota, t)));
+    expect(crossing.filter((c) => c.first)).toHaveLength(1);
+    expect(await touchGlobalQuota(redis, keys, quota, 0)).toEqual({ used: 18, reached: true, first: false });
+    for (const key of [keys.globalQuota(quota.day), keys.globalQuotaReached(quota.day)]) {
+      expect(await redis.pttl(key)).toBeGreaterThan(3_600_000);
+      expect(await redis.pttl(key)).toBeLessThanOrEqual(3_660_000);
     }
   });
 });
