@@ -1,7 +1,7 @@
 import { defineConfig } from "vitest/config";
 import { luaText } from "./scripts/lua/vite-plugin.js";
 
-/** `npm run test:openclaw`: our bundles against a real OpenClaw gateway (see README). */
+/** `npm run test:openclaw`: our bundles against a real OpenClaw gateway (docs/testing.md). */
 export default defineConfig({
   plugins: [luaText],
   test: {

@@ -84,7 +84,7 @@ export function gatewayConfig(options: GatewayOptions, port: number, stateDir: s
     },
     // What every Mini Program user's text reaches must not act: the endpoint runs turns as the
     // gateway's owner, and by default the agent has shell, files, config and session tools, and
-    // `$skill` or `/skill` in a message would pick a skill. Same settings as the README's.
+    // `$skill` or `/skill` in a message would pick a skill. Same settings as docs/deploy.md requires.
     tools: { deny: ["*"] },
     agents: {
       defaults: {
