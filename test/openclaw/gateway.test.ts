@@ -69,7 +69,10 @@ async function sendOk(token: string, message: string, conversationId: string | n
  * the `user` value to lower case when it derives the session key (seen with 2026.9.6).
  */
 async function sessionOf(conversationId: string): Promise<string> {
-  const key = await redis.hget(`${PREFIX}conv:${conversationId}`, "key");
+  // The conversation lives under its owner's hash tag: <prefix>{uid}:conv:<id> (docs/redis.md).
+  const [, found] = await redis.scan("0", "MATCH", `${PREFIX}*:conv:${conversationId}`, "COUNT", 10_000);
+  expect(found, conversationId).toHaveLength(1);
+  const key = await redis.hget(found[0] ?? "", "key");
   expect(key).toMatch(/^wxc-/);
   return `agent:main:openai-user:${key?.toLowerCase()}`;
 }
