@@ -47,6 +47,8 @@ import { buildFunction, functionNames, ROOT } from "../scripts/build.js";
 import { findRedisServer, RedisCluster, RedisServer } from "../scripts/redis-server.js";
 import { startOpenClawStandin } from "../scripts/standins/openclaw.js";
 import { startWechatStandin } from "../scripts/standins/wechat.js";
+import { functions } from "../shared/functions.js";
+import { type RouteDef, routes } from "../shared/routes.js";
 import { urlEvent } from "../test/support/events.js";
 import { simulate } from "./cost-model.js";
 import { bareNode, type MemoryVariant, measureLoads, type ServeResult, serve } from "./functions.js";
@@ -126,7 +128,11 @@ async function main(): Promise<void> {
     const files: Record<string, string> = {};
     // Built outside the repository, so that no node_modules is within reach of `require`.
     const out = mkdtempSync(path.join(tmpdir(), "wxclaw-bench-"));
-    for (const name of names) files[name] = (await buildFunction(name, out)).file;
+    // The event bundle of every function with a main_handler (chat's Web server wraps the same
+    // one; "Chat over HTTP" below measures it behind that server): these measures call main_handler.
+    const kindFor = (name: (typeof names)[number]) =>
+      functions[name].routes.some((r) => (routes[r] as RouteDef).stream) ? "web" : "event";
+    for (const name of names) files[name] = (await buildFunction(name, out, kindFor(name))).file;
     const reference = await referenceBundle(out);
     if (!files.chat || !files.login) throw new Error("the bench needs the chat and login functions");
 
