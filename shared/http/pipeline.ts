@@ -67,15 +67,24 @@ export interface Result<N extends RouteName> {
 }
 
 /**
+ * The guard an endpoint must carry, by its route's record: one that names the caller (`auth:
+ * "session"`) or charges the client's address (`limit: "login"`) needs a guard, and any other may
+ * not have one, so its bundle holds no guard code (health stays free of a Redis client). A
+ * function file that disagrees with its record does not compile.
+ */
+type GuardRule<N extends RouteName, X> =
+  RouteOf<N> extends { auth: "session" } | { limit: "login" }
+    ? { /** Identifies, limits and authorises the caller before the action. */ guard: Guard<BodyOf<N>, X> }
+    : { guard?: never };
+
+/**
  * What an endpoint adds to its route's record: the guard that enforces the record's auth and
  * limit, and body checks that depend on configuration. Its configuration is the record's own.
  */
-export interface Spec<N extends RouteName, X> {
-  /** Identifies, limits and authorises the caller before the action. */
-  guard?: Guard<BodyOf<N>, X>;
+export type Spec<N extends RouteName, X> = GuardRule<N, X> & {
   /** Body checks that depend on configuration (throw ApiError). */
   check?: (body: BodyOf<N>, config: RouteConfig<N>) => void;
-}
+};
 
 /**
  * The route a request is for, among the routes one function serves. The domain sends a function

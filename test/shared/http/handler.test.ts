@@ -1,11 +1,23 @@
 import { afterAll, describe, expect, inject, it } from "vitest";
 import { ApiError } from "../../../shared/errors.js";
 import { endpoint, serve } from "../../../shared/http/handler.js";
+import type { Guard } from "../../../shared/http/pipeline.js";
 import { bodyOf, urlEvent } from "../../support/events.js";
 import { captureLogs } from "../../support/logs.js";
 import { setEnv } from "../../support/stack.js";
 
 const logs = captureLogs();
+
+/** A guard that lets every caller through: these tests are about the wrapper, not about callers. */
+function passThrough<B>(): Guard<B, unknown> {
+  return {
+    groups: [],
+    run: async ({ bodyError }) => {
+      if (bodyError) throw bodyError;
+      return { context: {} };
+    },
+  };
+}
 afterAll(() => logs.stop());
 
 describe("handler wrapper", () => {
@@ -37,7 +49,9 @@ describe("handler wrapper", () => {
   });
 
   it("answers 503 naming nothing to the client when configuration is missing, and logs the variable", async () => {
-    const handler = serve(endpoint("login", {}, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })));
+    const handler = serve(
+      endpoint("login", { guard: passThrough() }, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })),
+    );
     const saved = { ...process.env };
     delete process.env.WX_APPID;
     delete process.env.WX_SECRET;
@@ -53,7 +67,9 @@ describe("handler wrapper", () => {
   });
 
   it("checks the body size before configuration, and the route before the body", async () => {
-    const handler = serve(endpoint("login", {}, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })));
+    const handler = serve(
+      endpoint("login", { guard: passThrough() }, async () => ({ body: { sessionKey: "x", expiresIn: 1 } })),
+    );
     const big = "x".repeat(70_000);
     expect((await handler(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: big }))).statusCode).toBe(413);
     expect((await handler(urlEvent({ method: "GET", path: "/api/auth/wx-login", body: big }))).statusCode).toBe(405);
@@ -63,9 +79,9 @@ describe("handler wrapper", () => {
     // The routes declare Redis; these actions never reach it.
     setEnv({ REDIS_URL: inject("redisUrl") });
     const handler = serve(
-      endpoint("conversations", {}, async () => ({ body: { conversations: [] } })),
-      endpoint("conversation-messages", {}, async () => ({ body: { messages: [] } })),
-      endpoint("conversation-delete", {}, async () => ({ body: undefined })),
+      endpoint("conversations", { guard: passThrough() }, async () => ({ body: { conversations: [] } })),
+      endpoint("conversation-messages", { guard: passThrough() }, async () => ({ body: { messages: [] } })),
+      endpoint("conversation-delete", { guard: passThrough() }, async () => ({ body: undefined })),
     );
     expect((await handler(urlEvent({ path: "/api/conversations" }))).statusCode).toBe(200);
     expect(bodyOf(await handler(urlEvent({ path: "/api/conversations/c1/messages" })))).toEqual({ messages: [] });
