@@ -43,7 +43,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
-import { buildFunction, functionNames, ROOT } from "../scripts/build.js";
+import { BUNDLE_OPTIONS, buildFunction, functionNames, ROOT } from "../scripts/build.js";
 import { findRedisServer, RedisCluster, RedisServer } from "../scripts/redis-server.js";
 import { startOpenClawStandin } from "../scripts/standins/openclaw.js";
 import { startWechatStandin } from "../scripts/standins/wechat.js";
@@ -336,13 +336,7 @@ async function bareServerBundle(outRoot: string): Promise<string> {
   await build({
     entryPoints: [path.join(HERE, "bare-server.ts")],
     outfile,
-    bundle: true,
-    platform: "node",
-    target: "node18",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    logLevel: "warning",
+    ...BUNDLE_OPTIONS,
   });
   writeFileSync(path.join(outRoot, "bare-server", "package.json"), '{ "type": "commonjs" }\n');
   return outfile;
@@ -371,13 +365,7 @@ async function referenceBundle(outRoot: string): Promise<string> {
   await build({
     stdin: { contents: 'module.exports = require("ioredis");', resolveDir: ROOT, loader: "js" },
     outfile,
-    bundle: true,
-    platform: "node",
-    target: "node18",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    logLevel: "warning",
+    ...BUNDLE_OPTIONS,
   });
   writeFileSync(path.join(outRoot, "reference-ioredis", "package.json"), '{ "type": "commonjs" }\n');
   return outfile;

@@ -74,6 +74,19 @@ export PORT="\${PORT:-9000}"
 exec "$NODE" server.js
 `;
 
+/** How every function is bundled: self-contained CommonJS for SCF's Node 18, minified. */
+export const BUNDLE_OPTIONS = {
+  bundle: true,
+  platform: "node",
+  target: "node18",
+  format: "cjs",
+  minify: true,
+  legalComments: "none",
+  logLevel: "warning",
+  // Redis scripts live in their own .lua files and are inlined as text.
+  loader: { ".lua": "text" },
+} as const;
+
 export const isWebFunction = (name: string): boolean => isFunctionName(name) && functions[name].kind === "web";
 
 /** The functions to build: every one in the table, each of which must have its folder. */
@@ -103,17 +116,7 @@ export async function buildFunction(
   mkdirSync(outdir, { recursive: true });
   const web = kind === "web";
   const file = path.join(outdir, web ? "server.js" : "index.js");
-  const common = {
-    bundle: true,
-    platform: "node",
-    target: "node18",
-    format: "cjs",
-    minify: true,
-    legalComments: "none",
-    logLevel: "warning",
-    // Redis scripts live in their own .lua files and are inlined as text.
-    loader: { ".lua": "text" },
-  } as const;
+  const common = BUNDLE_OPTIONS;
   await build({
     ...common,
     entryPoints: [path.join(ROOT, "functions", name, web ? "server.ts" : "index.ts")],
