@@ -20,20 +20,38 @@ export interface RouteDef {
   /** The 2xx body; absent for 204. */
   response?: z.ZodMiniType;
   status: 200 | 204;
-  /** `session`: needs a valid `x-wx-session` header. */
+  /** `session`: needs a valid `x-wx-session` header (401 unauthorized). */
   auth: "none" | "session";
-  /** Which counter the request is charged to. */
+  /**
+   * The counter each request is charged to (429 rate_limited): `login` per client address,
+   * `chat` per caller.
+   */
   limit?: "login" | "chat";
-  /** Error codes this route can answer with, for the OpenAPI document. */
-  errors: readonly ErrorCode[];
+  /**
+   * Refused once the caller's daily token quota, or all callers' global cap, is spent (429
+   * quota_exceeded); the action charges the tokens it used.
+   */
+  quota?: true;
+  /**
+   * A retry that repeats the body's `client_msg_id` runs once: claimed, waited for while its
+   * first copy runs, answered from the stored response after (409 conflict / in_progress).
+   */
+  idempotency?: "client_msg_id";
+  /**
+   * A conversation the request names, which must be the caller's (404 not_found otherwise):
+   * the body field or the path parameter that holds its id.
+   */
+  owns?: { conversation: { body: string } | { path: string } };
+  /** Error codes the action itself raises; the ones the record implies are added by `errorsOf`. */
+  raises: readonly ErrorCode[];
   /** Query parameters it reads, with what each does. */
   query?: Readonly<Record<string, string>>;
   /** Answered as server-sent events rather than one JSON body. */
   stream?: true;
   /**
-   * Configuration groups (shared/config.ts) the route needs, its guard's included: the pipeline
-   * loads exactly these (503 naming what is missing), the deployment passes their variables to
-   * the function, and docs/config.md lists them.
+   * Configuration groups (shared/config.ts) the action reads. With those the record implies for
+   * its guard (`impliedGroups`), the pipeline loads exactly these (503 naming what is missing),
+   * the deployment passes their variables to the function, and docs/config.md lists them.
    */
   config: readonly Group[];
   /** Groups it also needs while a flag of its configuration is on. */
@@ -42,22 +60,19 @@ export interface RouteDef {
   configOptional?: readonly Group[];
 }
 
-const always: ErrorCode[] = ["not_found", "method_not_allowed", "internal"];
-
-const chatErrors: ErrorCode[] = [
-  ...always,
-  "invalid_request",
-  "payload_too_large",
-  "unauthorized",
-  "conflict",
-  "in_progress",
-  "content_blocked",
-  "rate_limited",
-  "quota_exceeded",
-  "upstream_error",
-  "upstream_timeout",
-  "unavailable",
-];
+const chatRecord = {
+  method: "POST",
+  body: s.ChatRequest,
+  status: 200,
+  auth: "session",
+  limit: "chat",
+  quota: true,
+  idempotency: "client_msg_id",
+  owns: { conversation: { body: "conversation_id" } },
+  config: ["openclaw", "conversations", "contentSecurity"],
+  configWhen: { WX_MSG_SEC_CHECK: ["wechat"] },
+  raises: ["content_blocked", "upstream_error", "upstream_timeout"],
+} as const;
 
 export const routes = {
   health: {
@@ -72,7 +87,7 @@ export const routes = {
     auth: "none",
     config: [],
     configOptional: ["redis", "openclawOrigin"],
-    errors: [...always, "unavailable"],
+    raises: ["unavailable"],
   },
   login: {
     method: "POST",
@@ -82,18 +97,9 @@ export const routes = {
     response: s.LoginResponse,
     status: 200,
     auth: "none",
-    config: ["redis", "loginLimit", "wechat", "session"],
     limit: "login",
-    errors: [
-      ...always,
-      "invalid_request",
-      "payload_too_large",
-      "invalid_code",
-      "user_blocked",
-      "rate_limited",
-      "upstream_error",
-      "unavailable",
-    ],
+    config: ["wechat", "session"],
+    raises: ["invalid_code", "user_blocked", "upstream_error"],
   },
   logout: {
     method: "POST",
@@ -101,35 +107,21 @@ export const routes = {
     summary: "Revoke the session token at once",
     status: 204,
     auth: "session",
-    config: ["redis"],
-    errors: [...always, "payload_too_large", "unauthorized", "unavailable"],
+    config: [],
+    raises: [],
   },
   chat: {
-    method: "POST",
+    ...chatRecord,
     path: "/api/chat",
     summary: "Send a message to the OpenClaw agent and get its reply",
-    body: s.ChatRequest,
     response: s.ChatResponse,
-    status: 200,
-    auth: "session",
-    config: ["redis", "chatLimit", "quota", "openclaw", "conversations", "contentSecurity"],
-    configWhen: { WX_MSG_SEC_CHECK: ["wechat"] },
-    limit: "chat",
-    errors: chatErrors,
   },
   "chat-stream": {
-    method: "POST",
+    ...chatRecord,
     path: "/api/chat/stream",
     summary:
       "Like /api/chat, answered as server-sent events: `delta` {text} pieces, then `done` {conversation_id, tokens_used}, or `error` {error, code}",
-    body: s.ChatRequest,
-    status: 200,
-    auth: "session",
-    config: ["redis", "chatLimit", "quota", "openclaw", "conversations", "contentSecurity"],
-    configWhen: { WX_MSG_SEC_CHECK: ["wechat"] },
-    limit: "chat",
     stream: true,
-    errors: chatErrors,
   },
   conversations: {
     method: "GET",
@@ -138,8 +130,8 @@ export const routes = {
     response: s.ConversationsResponse,
     status: 200,
     auth: "session",
-    config: ["redis"],
-    errors: [...always, "unauthorized", "unavailable"],
+    config: [],
+    raises: [],
   },
   "conversation-messages": {
     method: "GET",
@@ -148,8 +140,9 @@ export const routes = {
     response: s.MessagesResponse,
     status: 200,
     auth: "session",
-    config: ["redis", "conversations"],
-    errors: [...always, "unauthorized", "unavailable"],
+    owns: { conversation: { path: "id" } },
+    config: ["conversations"],
+    raises: [],
   },
   "conversation-delete": {
     method: "DELETE",
@@ -157,8 +150,9 @@ export const routes = {
     summary: "Delete one of the caller's conversations and its history",
     status: 204,
     auth: "session",
-    config: ["redis"],
-    errors: [...always, "unauthorized", "unavailable"],
+    owns: { conversation: { path: "id" } },
+    config: [],
+    raises: [],
   },
   "me-delete": {
     method: "DELETE",
@@ -166,10 +160,63 @@ export const routes = {
     summary: "Erase everything held about the caller: sessions, conversations, history, counters",
     status: 204,
     auth: "session",
-    config: ["redis"],
-    errors: [...always, "unauthorized", "unavailable"],
+    config: [],
+    raises: [],
   },
 } as const satisfies Record<string, RouteDef>;
+
+/** `owns` names a path parameter of the route's template, or a field of its body schema. */
+type OwnsHolds<R> = R extends { owns: { conversation: { path: infer P extends string } } }
+  ? R extends { path: `${string}{${P}}${string}` }
+    ? true
+    : false
+  : R extends { owns: { conversation: { body: infer F extends string } }; body: infer S extends z.ZodMiniType }
+    ? F extends keyof z.infer<S>
+      ? true
+      : false
+    : R extends { owns: object }
+      ? false
+      : true;
+type Holds<T extends true> = T;
+/** Fails to compile while some record's `owns` points at nothing. */
+export type OwnershipDeclared = Holds<
+  { [N in keyof typeof routes]: OwnsHolds<(typeof routes)[N]> }[keyof typeof routes]
+>;
+
+/**
+ * The configuration groups the record's guard reads: Redis for a session, a limit, a quota or
+ * ownership; the limit's and the quota's own settings. `ImpliedGroups` says the same to the
+ * type-checker.
+ */
+export function impliedGroups(route: RouteDef): Group[] {
+  const groups: Group[] = [];
+  if (route.auth === "session" || route.limit) groups.push("redis");
+  if (route.limit === "login") groups.push("loginLimit");
+  if (route.limit === "chat") groups.push("chatLimit");
+  if (route.quota) groups.push("quota");
+  return groups;
+}
+
+export type ImpliedGroups<R extends RouteDef> =
+  | (R extends { auth: "session" } | { limit: string } ? "redis" : never)
+  | (R extends { limit: "login" } ? "loginLimit" : never)
+  | (R extends { limit: "chat" } ? "chatLimit" : never)
+  | (R extends { quota: true } ? "quota" : never);
+
+/**
+ * Every error code a route can answer with: those every route can (routing, body size, a bug),
+ * those its record implies, and those its action raises. The OpenAPI document lists these.
+ */
+export function errorsOf(route: RouteDef): ErrorCode[] {
+  const codes: ErrorCode[] = ["not_found", "method_not_allowed", "payload_too_large", "internal"];
+  if (route.body) codes.push("invalid_request");
+  if (route.config.length > 0 || impliedGroups(route).length > 0) codes.push("unavailable");
+  if (route.auth === "session") codes.push("unauthorized");
+  if (route.limit) codes.push("rate_limited");
+  if (route.quota) codes.push("quota_exceeded");
+  if (route.idempotency) codes.push("conflict", "in_progress");
+  return [...new Set([...codes, ...route.raises])];
+}
 
 export type RouteName = keyof typeof routes;
 export const ROUTE_NAMES = Object.keys(routes) as RouteName[];

@@ -4,7 +4,7 @@ import { endpoint, serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
 export const main_handler = serve(
-  endpoint("logout", { guard: sessionGuard() }, async ({ user, redis, keys }) => {
+  endpoint("logout", { guard: sessionGuard }, async ({ user, redis, keys }) => {
     await withRedis(redis, () => revokeSession(redis, keys, user));
     return { body: undefined };
   }),

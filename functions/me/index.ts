@@ -4,7 +4,7 @@ import { endpoint, serve } from "../../shared/http/handler.js";
 import { withRedis } from "../../shared/redis/client.js";
 
 export const main_handler = serve(
-  endpoint("me-delete", { guard: sessionGuard() }, async ({ redis, mine }) => {
+  endpoint("me-delete", { guard: sessionGuard }, async ({ redis, mine }) => {
     await withRedis(redis, () => eraseUser(redis, mine));
     return { body: undefined };
   }),

@@ -4,7 +4,7 @@
  */
 import * as z from "zod/mini";
 import { ERROR_CODES, type ErrorCode, STATUS_OF } from "../../shared/errors.js";
-import { type RouteDef, type RouteName, routes } from "../../shared/routes.js";
+import { errorsOf, type RouteDef, type RouteName, routes } from "../../shared/routes.js";
 import * as schemas from "../../shared/schemas.js";
 
 type Json = Record<string, unknown>;
@@ -47,20 +47,42 @@ const RATE_HEADERS = {
   "RateLimit-Reset": header("seconds until the window resets", "integer"),
 };
 
+const QUOTA_HEADERS = {
+  "X-Token-Quota-Remaining": header(
+    "tokens left of the caller's daily quota (only while DAILY_TOKEN_QUOTA is on)",
+    "integer",
+  ),
+};
+
+const REPLAY_HEADERS = {
+  "Idempotent-Replayed": header(
+    "`true` when this is the stored response to an earlier request with the same client_msg_id",
+  ),
+};
+
+/** The headers a successful response carries, by what the route's record declares. */
+function successHeaders(route: RouteDef, common: Json): Json {
+  const headers: Json = { ...common, ...(route.limit ? RATE_HEADERS : {}) };
+  // A stream's headers are sent before the turn is known: neither its quota nor a replay shows there.
+  if (route.quota && !route.stream) Object.assign(headers, QUOTA_HEADERS);
+  if (route.idempotency && !route.stream) Object.assign(headers, REPLAY_HEADERS);
+  return headers;
+}
+
 function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>): Json {
   const ref = (schema: unknown) => ({ $ref: `#/components/schemas/${names.get(schema)}` });
   const common = { "X-Request-Id": header("the request id, for support") };
   const limited = route.limit ? RATE_HEADERS : {};
   const responses: Json = {};
   if (route.status === 204) {
-    responses["204"] = { description: "done", headers: { ...common, ...limited } };
+    responses["204"] = { description: "done", headers: successHeaders(route, common) };
   } else if (route.stream) {
     responses["200"] = {
       description:
         "Server-sent events. `event: delta` (data StreamDelta) for each piece of the reply, then " +
         "`event: done` (data StreamDone) — or `event: error` (data ErrorResponse, codes as above) " +
         "when something fails after the stream started. Failures before it are plain JSON errors.",
-      headers: { ...common, ...limited },
+      headers: successHeaders(route, common),
       content: { "text/event-stream": { schema: { type: "string" } } },
       "x-sse-events": {
         delta: ref(schemas.StreamDelta),
@@ -71,12 +93,12 @@ function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>
   } else {
     responses["200"] = {
       description: "success",
-      headers: { ...common, ...limited },
+      headers: successHeaders(route, common),
       content: { "application/json": { schema: ref(route.response) } },
     };
   }
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const code of route.errors) byStatus.set(STATUS_OF[code], [...(byStatus.get(STATUS_OF[code]) ?? []), code]);
+  for (const code of errorsOf(route)) byStatus.set(STATUS_OF[code], [...(byStatus.get(STATUS_OF[code]) ?? []), code]);
   for (const [status, codes] of [...byStatus].sort((a, b) => a[0] - b[0])) {
     const headers: Json = { ...common };
     if (status === 429 || codes.includes("in_progress"))
@@ -84,6 +106,7 @@ function operation(name: RouteName, route: RouteDef, names: Map<unknown, string>
         "Retry-After": header("whole seconds to wait, at least 1 (429, 409 in_progress)", "integer"),
       });
     if (route.limit && status !== 401 && status !== 413 && status !== 405) Object.assign(headers, limited);
+    if (codes.includes("quota_exceeded")) Object.assign(headers, QUOTA_HEADERS);
     responses[String(status)] = {
       description: codes.map((c) => `\`${c}\`: ${ERROR_TEXT[c]}`).join("; "),
       headers,

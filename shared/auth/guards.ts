@@ -1,17 +1,21 @@
 /**
  * Guards run between body parsing and the action: they identify the caller, charge the limit
  * and prove ownership, in the contract's order (session → body schema → limit → resource).
- * They live apart from the wrapper so that a function without Redis (health) bundles no client.
+ * Each is built from its route's record (shared/routes.ts: auth, limit, quota, idempotency,
+ * owns); a function file only names which kind its routes take, and the type-checker holds it
+ * to the record. They live apart from the wrapper so that a function without Redis (health)
+ * bundles no client.
  */
 import type { ConfigOf, Group } from "../config.js";
 import { ApiError } from "../errors.js";
-import type { Guard, GuardInput } from "../http/pipeline.js";
+import type { Guard, GuardInput, GuardKit, RetryPolicy } from "../http/pipeline.js";
 import { type GlobalQuota, globalQuotaExceeded, globalQuotaOf, touchGlobalQuota } from "../limit/global-quota.js";
 import { type LimitPolicy, type LimitState, limitHeaders, rateLimited } from "../limit/headers.js";
 import { hitLimit } from "../limit/limiter.js";
 import { quotaExceeded, quotaWindow } from "../limit/quota.js";
 import { type RedisClient, redisClient, withRedis } from "../redis/client.js";
 import { type RedisKeys, redisKeys, type UserKeys } from "../redis/keys.js";
+import { type RouteDef, routes } from "../routes.js";
 import { passGate, type RetryClaim } from "./gate.js";
 import { hashToken, looksLikeToken, SESSION_HEADER, type SessionUser, userIdOfToken } from "./session.js";
 
@@ -44,37 +48,19 @@ function withHeaders(err: ApiError, limit: LimitState | undefined): ApiError {
 
 const unauthorized = () => new ApiError("unauthorized", "Missing, unknown or expired session; log in again.");
 
-/** How a guard learns about retry ids (shared/chat/idempotency.ts), kept apart so auth does not import chat. */
-export interface RetryPolicy<B> {
-  /** The request's claim on its retry id, when it has one. */
-  claim: (body: B) => RetryClaim | null;
-  /** Waits while the id's turn runs elsewhere: "done", "gone" or "timeout". */
-  wait: (
-    redis: RedisClient,
-    keys: UserKeys,
-    claim: RetryClaim,
-    deadline: number,
-  ) => Promise<"done" | "gone" | "timeout">;
-  /** The error for a duplicate that may not wait (or waited past the deadline). */
-  busy: (claimTtlMs: number) => ApiError;
-  /** Frees a claim the gate made for a request refused after it (the global cap). */
-  release: (redis: RedisClient, keys: UserKeys, claim: RetryClaim) => Promise<boolean>;
-}
-
-export interface SessionGuardOptions<B> {
-  /** Charge the caller's counter of this scope. */
-  limit?: "chat";
+/** What a session guard does, read off its route's record. */
+interface SessionGuardOptions<B> {
+  /** Charge the caller's counter. */
+  limit?: "chat" | undefined;
   /**
    * Refuse callers over their daily token quota (DAILY_TOKEN_QUOTA; 0 = off), and everyone once
    * all users together spent GLOBAL_DAILY_TOKEN_QUOTA (0 = off).
    */
-  quota?: boolean;
+  quota?: boolean | undefined;
   /** Retry ids (client_msg_id): claimed, waited for, replayed. */
-  retry?: RetryPolicy<B>;
+  retry?: RetryPolicy<B> | undefined;
   /** The conversation id the request names and the caller must own; null for none. */
-  owns?: (request: { body: B; params: Readonly<Record<string, string>> }) => string | null;
-  /** What `owns` names, for the 404 message. */
-  ownedName?: string;
+  owns?: ((request: { body: B; params: Readonly<Record<string, string>> }) => string | null) | undefined;
 }
 
 export interface QuotaState {
@@ -102,13 +88,43 @@ export interface SessionContext extends Store {
   replay?: string;
 }
 
-/** Requires a valid `x-wx-session`; session, limit, ownership and retry claim cost one round trip together. */
-export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, SessionContext> {
-  const groups: Group[] = ["redis"];
-  if (options.limit) groups.push("chatLimit");
-  if (options.quota) groups.push("quota");
+/**
+ * The conversation a request names, where its record's `owns` says to look: a path parameter,
+ * or a body field (shared/routes.ts checks at compile time that the route has it).
+ */
+function conversationNamed<B>(route: RouteDef): SessionGuardOptions<B>["owns"] {
+  const where = route.owns?.conversation;
+  if (!where) return undefined;
+  if ("path" in where) return ({ params }) => params[where.path] ?? "";
+  return ({ body }) => {
+    const value = typeof body === "object" && body !== null ? Reflect.get(body, where.body) : undefined;
+    return typeof value === "string" ? value : null;
+  };
+}
+
+/**
+ * For routes with `auth: "session"`: requires a valid `x-wx-session`, then applies what the record
+ * declares (limit, quota, idempotency, owns). Session, limit, ownership and the retry claim cost
+ * one round trip together.
+ */
+export const sessionGuard: GuardKit<"session", SessionContext> = {
+  kind: "session",
+  build(name, parts) {
+    const route: RouteDef = routes[name];
+    if (route.idempotency && !parts.retry) throw new Error(`route ${name} declares idempotency: its spec needs retry`);
+    // The login limit counts client addresses, which a session route has no reason to charge.
+    if (route.limit === "login") throw new Error(`route ${name} has a session: its limit is per caller (chat)`);
+    return composeSessionGuard({
+      limit: route.limit,
+      quota: route.quota,
+      retry: route.idempotency ? parts.retry : undefined,
+      owns: conversationNamed(route),
+    });
+  },
+};
+
+function composeSessionGuard<B>(options: SessionGuardOptions<B>): Guard<B, SessionContext> {
   return {
-    groups,
     async run({ req, config, body, bodyError }: GuardInput<B>) {
       const token = req.headers[SESSION_HEADER];
       if (!looksLikeToken(token)) throw unauthorized();
@@ -170,7 +186,7 @@ export function sessionGuard<B>(options: SessionGuardOptions<B> = {}): Guard<B, 
         throw withHeaders(globalQuotaExceeded(globalQuota, global), gate.limit);
       }
       if (gate.outcome === "not_found") {
-        throw withHeaders(new ApiError("not_found", `${options.ownedName ?? "Resource"} not found.`), gate.limit);
+        throw withHeaders(new ApiError("not_found", "Conversation not found."), gate.limit);
       }
       if (gate.owned) context.owned = gate.owned;
       if (quota) context.quota = quota;
@@ -204,10 +220,22 @@ async function gateWithWaiting(
   return gate;
 }
 
-/** Charges the source IP's counter of `scope` (one round trip); no session needed. */
-export function ipLimitGuard<B>(scope: LimitScope): Guard<B, Store> {
+/**
+ * For routes without a session that declare a `limit`: charges the client address's counter of
+ * that limit (one round trip).
+ */
+export const addressGuard: GuardKit<"address", Store> = {
+  kind: "address",
+  build(name) {
+    const route: RouteDef = routes[name];
+    const scope = route.limit;
+    if (!scope) throw new Error(`route ${name} declares no limit for an address guard to charge`);
+    return addressLimit(scope);
+  },
+};
+
+function addressLimit<B>(scope: LimitScope): Guard<B, Store> {
   return {
-    groups: ["redis", scope === "login" ? "loginLimit" : "chatLimit"],
     async run({ req, config, bodyError }: GuardInput<B>) {
       if (bodyError) throw bodyError;
       const s = store(config);

@@ -8,7 +8,7 @@ import { limitHeaders } from "../limit/headers.js";
 import { type RouteDef, type RouteName, routes } from "../routes.js";
 import { readRequestLine, type ScfContext } from "./event.js";
 import { asApiError, beginInvocation, type Invocation, logOutcome } from "./outcome.js";
-import { admit, assertGuardDeclared, type Context, type Result, routeInvocation, type Spec } from "./pipeline.js";
+import { admission, admit, type Context, type Result, routeInvocation, type Spec } from "./pipeline.js";
 import { errorResponse, type FunctionResponse, respond } from "./response.js";
 
 export type MainHandler = (event: unknown, context?: ScfContext) => Promise<FunctionResponse>;
@@ -26,11 +26,11 @@ export function endpoint<N extends RouteName, X = unknown>(
   action: (ctx: Context<N, X>) => Promise<Result<N>>,
 ): Endpoint<N> {
   const route: RouteDef = routes[name];
-  assertGuardDeclared(name, spec);
+  const checks = admission(name, spec);
   return {
     name,
     async handle(inv) {
-      const result = await action(await admit(inv, spec));
+      const result = await action(await admit(inv, checks));
       return respond(route.status, result.body, inv.line.requestId, {
         ...(inv.limit ? limitHeaders(inv.limit) : {}),
         ...result.headers,

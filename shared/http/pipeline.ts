@@ -4,10 +4,13 @@
  * shared/routes.ts), then the guard (session, body schema, retry id, limit, quota, ownership).
  */
 import type * as z from "zod/mini";
-import type { Config, Group } from "../config.js";
+import type { RetryClaim } from "../auth/gate.js";
+import type { Config } from "../config.js";
 import { ApiError, isApiError } from "../errors.js";
 import type { LimitState } from "../limit/headers.js";
 import type { Logger } from "../log.js";
+import type { RedisClient } from "../redis/client.js";
+import type { UserKeys } from "../redis/keys.js";
 import { pathMatches, type RouteDef, type RouteName, routeParams, routes } from "../routes.js";
 import { parseBody } from "./body.js";
 import { decodeRequest, type HttpRequest } from "./event.js";
@@ -47,9 +50,39 @@ export interface GuardInput<B> {
 }
 
 export interface Guard<B, X> {
-  /** Configuration the guard itself reads. */
-  groups: readonly Group[];
   run(input: GuardInput<B>): Promise<{ context: X; limit?: LimitState | undefined; userId?: string }>;
+}
+
+/** What a guard takes from the function beyond its route's record: code the record only names. */
+export interface GuardParts<B> {
+  /** How retry ids are claimed, waited for and released, for a route with `idempotency`. */
+  retry?: RetryPolicy<B> | undefined;
+}
+
+/**
+ * A kind of guard (shared/auth/guards.ts), which builds a route's guard from that route's record
+ * when the function loads. A function file names the kind; the record says the rest.
+ */
+export interface GuardKit<K extends string, X> {
+  readonly kind: K;
+  build<N extends RouteName>(name: N, parts: GuardParts<BodyOf<N>>): Guard<BodyOf<N>, X>;
+}
+
+/** How a guard learns about retry ids (shared/chat/idempotency.ts), kept apart so auth does not import chat. */
+export interface RetryPolicy<B> {
+  /** The request's claim on its retry id, when it has one. */
+  claim: (body: B) => RetryClaim | null;
+  /** Waits while the id's turn runs elsewhere: "done", "gone" or "timeout". */
+  wait: (
+    redis: RedisClient,
+    keys: UserKeys,
+    claim: RetryClaim,
+    deadline: number,
+  ) => Promise<"done" | "gone" | "timeout">;
+  /** The error for a duplicate that may not wait (or waited past the deadline). */
+  busy: (claimTtlMs: number) => ApiError;
+  /** Frees a claim the gate made for a request refused after it (the global cap). */
+  release: (redis: RedisClient, keys: UserKeys, claim: RetryClaim) => Promise<boolean>;
 }
 
 export type Context<N extends RouteName, X> = X & {
@@ -67,24 +100,32 @@ export interface Result<N extends RouteName> {
 }
 
 /**
- * The guard an endpoint must carry, by its route's record: one that names the caller (`auth:
- * "session"`) or charges the client's address (`limit: "login"`) needs a guard, and any other may
- * not have one, so its bundle holds no guard code (health stays free of a Redis client). A
- * function file that disagrees with its record does not compile.
+ * The guard an endpoint must carry, by its route's record: `auth: "session"` takes the session
+ * guard, a `limit` without a session the address guard, and any other route no guard at all, so
+ * its bundle holds no guard code (health stays free of a Redis client). A route with
+ * `idempotency` must also hand over its retry policy, and no other may. A function file that
+ * disagrees with its record does not compile.
  */
 type GuardRule<N extends RouteName, X> =
-  RouteOf<N> extends { auth: "session" } | { limit: "login" }
-    ? { /** Identifies, limits and authorises the caller before the action. */ guard: Guard<BodyOf<N>, X> }
-    : { guard?: never };
+  RouteOf<N> extends { auth: "session" }
+    ? { /** Identifies, limits and authorises the caller before the action. */ guard: GuardKit<"session", X> }
+    : RouteOf<N> extends { limit: string }
+      ? { /** Charges the client address's counter before the action. */ guard: GuardKit<"address", X> }
+      : { guard?: never };
+
+type RetryRule<N extends RouteName> =
+  RouteOf<N> extends { idempotency: string } ? { retry: RetryPolicy<BodyOf<N>> } : { retry?: never };
 
 /**
- * What an endpoint adds to its route's record: the guard that enforces the record's auth and
- * limit, and body checks that depend on configuration. Its configuration is the record's own.
+ * What an endpoint adds to its route's record: which kind of guard enforces the record, the
+ * code of the retry policy it names, and body checks that depend on configuration. Its
+ * configuration and everything its guard does are read off the record.
  */
-export type Spec<N extends RouteName, X> = GuardRule<N, X> & {
-  /** Body checks that depend on configuration (throw ApiError). */
-  check?: (body: BodyOf<N>, config: RouteConfig<N>) => void;
-};
+export type Spec<N extends RouteName, X> = GuardRule<N, X> &
+  RetryRule<N> & {
+    /** Body checks that depend on configuration (throw ApiError). */
+    check?: (body: BodyOf<N>, config: RouteConfig<N>) => void;
+  };
 
 /**
  * The route a request is for, among the routes one function serves. The domain sends a function
@@ -108,13 +149,23 @@ export function routeInvocation<R extends RouteName>(inv: Invocation, names: rea
   return Object.assign(inv, { name, log: inv.log.child({ route: name }) });
 }
 
+/** A route's checks, made ready when the function loads: its guard built from its record. */
+export interface Admission<N extends RouteName, X> {
+  readonly guard: Guard<BodyOf<N>, X> | undefined;
+  readonly check: ((body: BodyOf<N>, config: RouteConfig<N>) => void) | undefined;
+}
+
+export function admission<N extends RouteName, X>(name: N, spec: Spec<NoInfer<N>, X>): Admission<N, X> {
+  return { guard: spec.guard?.build(name, { retry: spec.retry }), check: spec.check };
+}
+
 /**
  * Runs every check that precedes the action, in the contract's order, and builds its context;
  * the limit state and the caller land in `inv`. Throws ApiError for the first check that fails.
  */
 export async function admit<N extends RouteName, X>(
   inv: Invocation & { name: N },
-  spec: Spec<NoInfer<N>, X>,
+  checks: Admission<N, X>,
   signal?: AbortSignal,
 ): Promise<Context<N, X>> {
   const route: RouteDef = routes[inv.name];
@@ -127,7 +178,7 @@ export async function admit<N extends RouteName, X>(
   try {
     if (route.body) {
       body = parseBody(route.body, req.body, config) as BodyOf<N>;
-      spec.check?.(body, config);
+      checks.check?.(body, config);
     }
   } catch (e) {
     if (!isApiError(e)) throw e;
@@ -135,8 +186,8 @@ export async function admit<N extends RouteName, X>(
   }
 
   let extra = {} as X;
-  if (spec.guard) {
-    const passed = await spec.guard.run({ req, config, body, bodyError });
+  if (checks.guard) {
+    const passed = await checks.guard.run({ req, config, body, bodyError });
     extra = passed.context;
     inv.limit = passed.limit;
     inv.userId = passed.userId;
@@ -144,17 +195,4 @@ export async function admit<N extends RouteName, X>(
     throw bodyError;
   }
   return { ...extra, req, body: body as BodyOf<N>, config, log: inv.log, signal } as Context<N, X>;
-}
-
-/**
- * A guard reads configuration its route must declare, or the deployment would not pass it: a
- * mismatch fails when the function loads (every test of it, and the build's smoke test), not in
- * production.
- */
-export function assertGuardDeclared(name: RouteName, spec: { guard?: { groups: readonly Group[] } }): void {
-  const declared: readonly Group[] = routes[name].config;
-  const missing = (spec.guard?.groups ?? []).filter((g) => !declared.includes(g));
-  if (missing.length > 0) {
-    throw new Error(`route ${name}: its guard reads ${missing.join(", ")}, which shared/routes.ts does not declare`);
-  }
 }

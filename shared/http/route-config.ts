@@ -5,12 +5,12 @@
  * environment for these, so what the route declares is what the deployment passes.
  */
 import { type Config, type ConfigOf, type Group, loadConfig } from "../config.js";
-import type { RouteDef, RouteName, routes } from "../routes.js";
+import { type ImpliedGroups, impliedGroups, type RouteDef, type RouteName, type routes } from "../routes.js";
 import { resolveSecrets } from "../secrets/resolve.js";
 
 type RouteOf<N extends RouteName> = (typeof routes)[N];
-/** The groups a route always needs. */
-export type GroupsOf<N extends RouteName> = RouteOf<N>["config"][number];
+/** The groups a route always needs: its action's and its guard's. */
+export type GroupsOf<N extends RouteName> = RouteOf<N>["config"][number] | ImpliedGroups<RouteOf<N>>;
 /** The groups a route needs only while one of its flags is on. */
 export type WhenGroupsOf<N extends RouteName> =
   RouteOf<N> extends { configWhen: infer W }
@@ -21,14 +21,17 @@ export type WhenGroupsOf<N extends RouteName> =
 /** What an action of route N sees: its groups for sure, its flagged groups when their flag is on. */
 export type RouteConfig<N extends RouteName> = ConfigOf<GroupsOf<N>> & Partial<ConfigOf<WhenGroupsOf<N>>>;
 
+/** The groups a route always needs, its guard's first. */
+export const requiredGroupsOf = (route: RouteDef): Group[] => [...new Set([...impliedGroups(route), ...route.config])];
+
 /** Every group a route may read: what the deployment passes and docs/config.md lists. */
 export function allGroupsOf(route: RouteDef): Group[] {
   const flagged = Object.values(route.configWhen ?? {}).flat();
-  return [...new Set<Group>([...route.config, ...flagged, ...(route.configOptional ?? [])])];
+  return [...new Set<Group>([...requiredGroupsOf(route), ...flagged, ...(route.configOptional ?? [])])];
 }
 
 export async function loadRouteConfig(route: RouteDef, env: NodeJS.ProcessEnv = process.env): Promise<Partial<Config>> {
-  const config: Partial<Config> = loadConfig(env, route.config);
+  const config: Partial<Config> = loadConfig(env, requiredGroupsOf(route));
   const when = route.configWhen ?? {};
   for (const flag of Object.keys(when) as Array<keyof typeof when>) {
     const groups = when[flag];

@@ -10,7 +10,7 @@ import type { RouteName } from "../routes.js";
 import { readRequestLine } from "./event.js";
 import { platformRequestId, readCappedBody, toEvent } from "./node.js";
 import { asApiError, beginInvocation, logOutcome } from "./outcome.js";
-import { admit, assertGuardDeclared, type Context, routeInvocation, type Spec } from "./pipeline.js";
+import { admission, admit, type Context, routeInvocation, type Spec } from "./pipeline.js";
 import { COMMON_HEADERS, errorResponse } from "./response.js";
 import type { WebHandler } from "./web-server.js";
 
@@ -27,7 +27,7 @@ export function serveStream<N extends RouteName, X = unknown>(
   spec: Spec<NoInfer<N>, X>,
   action: (ctx: Context<N, X>, stream: EventStream) => Promise<void>,
 ): WebHandler {
-  assertGuardDeclared(name, spec);
+  const checks = admission(name, spec);
   return async function request_handler(req, res) {
     const body = await readCappedBody(req);
     const inv = beginInvocation(readRequestLine(toEvent(req, body), platformRequestId(req)));
@@ -61,7 +61,7 @@ export function serveStream<N extends RouteName, X = unknown>(
 
     let failure: ApiError | undefined;
     try {
-      const ctx = await admit(routeInvocation(inv, [name]), spec, gone.signal);
+      const ctx = await admit(routeInvocation(inv, [name]), checks, gone.signal);
       if (inv.limit) headers = limitHeaders(inv.limit);
       await action(ctx, stream);
     } catch (e) {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { FUNCTION_NAMES } from "../../shared/functions.js";
 import { CHECK_ORDER } from "../../shared/http/pipeline.js";
+import { routes } from "../../shared/routes.js";
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..", "..");
 const read = (file: string) => readFileSync(path.join(ROOT, file), "utf8");
@@ -145,5 +146,17 @@ describe("docs/architecture.md", () => {
     const section = text.slice(text.indexOf("## The order of checks"));
     const items = [...section.slice(0, section.indexOf("\n## ", 1)).matchAll(/^\d+\. (.+)$/gm)].map((m) => m[1]);
     expect(items).toEqual([...CHECK_ORDER]);
+  });
+
+  it("names, in its table of a route's record, every field a route record uses", () => {
+    const text = read("docs/architecture.md");
+    const section = text.slice(text.indexOf("## A route's record"), text.indexOf("### Adding a route"));
+    const firstCells = [...section.matchAll(/^\| ([^|]+) \|/gm)].map((m) => m[1] ?? "");
+    // A cell names a field as `name` or `name: value`.
+    const documented = new Set(
+      firstCells.flatMap((cell) => [...cell.matchAll(/`(\w+)(?::[^`]*)?`/g)].map((m) => m[1])),
+    );
+    const used = new Set(Object.values(routes).flatMap((r) => Object.keys(r)));
+    for (const field of used) expect(documented, `${field} is not in the table`).toContain(field);
   });
 });
