@@ -5,6 +5,16 @@
  */
 import { createHash } from "node:crypto";
 import http from "node:http";
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
+/** The first choice's text, checked by hand: the baseline pays for no schema library. */
+function replyOf(answer: unknown): string | undefined {
+  const choice = isRecord(answer) && Array.isArray(answer.choices) ? answer.choices[0] : undefined;
+  const message = isRecord(choice) ? choice.message : undefined;
+  return isRecord(message) && typeof message.content === "string" ? message.content : undefined;
+}
+
 import { Redis } from "ioredis";
 
 export interface BaselineOptions {
@@ -52,7 +62,8 @@ export function bareChat(options: BaselineOptions) {
 
   async function handle(event: Event) {
     const token = event.headers["x-wx-session"] ?? "";
-    const { message } = JSON.parse(event.body) as { message: string };
+    const request: unknown = JSON.parse(event.body);
+    const message = isRecord(request) && typeof request.message === "string" ? request.message : "";
     const hash = createHash("sha256").update(token).digest("hex");
     // The session sits under the user's tag, which the token carries (shared/redis/keys.ts).
     const openid = await redis.hget(`${options.prefix}{${token.slice(0, 16)}}:session:${hash}`, "openid");
@@ -62,12 +73,12 @@ export function bareChat(options: BaselineOptions) {
       JSON.stringify({ model: "openclaw:main", messages: [{ role: "user", content: message }], user: "wxc-bench" }),
     );
     upstreamMs = performance.now() - t0;
-    const answer = JSON.parse(text) as { choices: Array<{ message: { content: string } }> };
+    const reply = replyOf(JSON.parse(text));
     await redis.set(`${options.prefix}bench:baseline`, String(Date.now()), "PX", 60_000);
     return {
       statusCode: 200,
       headers: { "Content-Type": "application/json; charset=utf-8" },
-      body: JSON.stringify({ reply: answer.choices[0]?.message.content, conversation_id: "x", tokens_used: 0 }),
+      body: JSON.stringify({ reply, conversation_id: "x", tokens_used: 0 }),
     };
   }
 

@@ -7,7 +7,11 @@ import { fork, spawn } from "node:child_process";
 import { statSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import * as z from "zod";
 import { median } from "./stats.js";
+
+/** The line a child prints after loading a bundle. */
+const LoadReport = z.object({ requireMs: z.number(), exportsHandler: z.boolean(), rss: z.number() });
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const LOAD_CHILD = path.join(HERE, "children", "load.cjs");
@@ -38,7 +42,7 @@ function loadOnce(file: string): Promise<LoadResult> {
       if (code !== 0) return reject(new Error(`loading ${file} exited ${code}`));
       // A Web function's server may print its own "listening" line beside ours.
       const line = out.split("\n").find((l) => l.includes('"requireMs"')) ?? "{}";
-      const r = JSON.parse(line) as { requireMs: number; exportsHandler: boolean; rss: number };
+      const r = LoadReport.parse(JSON.parse(line));
       resolve({ requireMs: r.requireMs, wallMs, exportsHandler: r.exportsHandler, loadedRss: r.rss });
     });
   });

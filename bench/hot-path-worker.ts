@@ -4,6 +4,8 @@
  * the bare baseline in interleaved blocks (ABAB…), after warming up both.
  */
 import { createRequire } from "node:module";
+import * as z from "zod/mini";
+import { ChatResponse, LoginResponse } from "../shared/schemas.js";
 import { urlEvent } from "../test/support/events.js";
 import { bareChat } from "./baseline.js";
 import { type RpcRequest, serveRpc } from "./rpc.js";
@@ -35,7 +37,7 @@ async function doLogin(): Promise<string> {
     urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `bench:${process.pid}-${++seq}` } }),
   );
   await expectStatus(res, 200, "login");
-  return String((JSON.parse(res.body) as { sessionKey: string }).sessionKey);
+  return z.parse(LoginResponse, JSON.parse(res.body)).sessionKey;
 }
 
 serveRpc({
@@ -45,7 +47,7 @@ serveRpc({
     token = await doLogin();
     const first = await chat(chatEvent(null));
     await expectStatus(first, 200, "first chat");
-    conversationId = String((JSON.parse(first.body) as { conversation_id: string }).conversation_id);
+    conversationId = z.parse(ChatResponse, JSON.parse(first.body)).conversation_id;
     return { ok: true };
   },
 

@@ -110,6 +110,11 @@ export const ErrorResponse = z.object({
   code: z.enum(ERROR_CODES as [string, ...string[]]),
 });
 
+/** Each event of a chat stream with the schema of its data: what the server may send, typed. */
+export const StreamEvents = { delta: StreamDelta, done: StreamDone, error: ErrorResponse } as const;
+export type StreamEventName = keyof typeof StreamEvents;
+export type StreamEventData<E extends StreamEventName> = z.infer<(typeof StreamEvents)[E]>;
+
 export type HealthResponse = z.infer<typeof HealthResponse>;
 export type LoginRequest = z.infer<typeof LoginRequest>;
 export type LoginResponse = z.infer<typeof LoginResponse>;

@@ -27,12 +27,14 @@ export type ChatStream = (
 
 type Outcome = { ok: true; done: Omit<ChatResponse, "reply"> } | { ok: false; error: ClientError };
 
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null;
+
 const badResponse = () => new ClientError("bad_response", MESSAGES.bad_response, { status: 200 });
 
 function parseData(e: ServerSentEvent): Record<string, unknown> {
   try {
     const data: unknown = JSON.parse(e.data);
-    if (typeof data === "object" && data !== null) return data as Record<string, unknown>;
+    if (isRecord(data)) return data;
   } catch {
     // Not JSON: reported below as what it is, an answer the contract does not have.
   }

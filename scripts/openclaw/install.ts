@@ -7,7 +7,10 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import * as z from "zod";
 import { ROOT } from "../build.js";
+
+const InstalledPackage = z.object({ version: z.string().optional() });
 
 export const OPENCLAW_VERSION = "2026.9.6";
 export const NODE_VERSION = "26.10.0";
@@ -111,9 +114,9 @@ export async function ensureOpenClaw(log: (line: string) => void = console.log):
     staging,
   );
   const staged = paths(staging);
-  const installed = JSON.parse(readFileSync(path.join(path.dirname(staged.entry), "package.json"), "utf8")) as {
-    version?: string;
-  };
+  const installed = InstalledPackage.parse(
+    JSON.parse(readFileSync(path.join(path.dirname(staged.entry), "package.json"), "utf8")),
+  );
   if (installed.version !== OPENCLAW_VERSION) throw new Error(`installed openclaw ${installed.version}`);
   rmSync(dir, { recursive: true, force: true });
   renameSync(staging, dir);

@@ -74,7 +74,8 @@ export async function startWechatStandin(options: WechatOptions): Promise<Wechat
 
   const readJson = async (req: http.IncomingMessage): Promise<Record<string, unknown>> => {
     try {
-      return JSON.parse(await readBody(req)) as Record<string, unknown>;
+      const body: unknown = JSON.parse(await readBody(req));
+      return typeof body === "object" && body !== null ? { ...body } : {};
     } catch {
       return {};
     }

@@ -7,6 +7,7 @@
 import type { ApiError } from "../errors.js";
 import { limitHeaders } from "../limit/headers.js";
 import type { RouteName } from "../routes.js";
+import type { StreamEventData, StreamEventName } from "../schemas.js";
 import { readRequestLine } from "./event.js";
 import { platformRequestId, readCappedBody, toEvent } from "./node.js";
 import { asApiError, beginInvocation, logOutcome } from "./outcome.js";
@@ -18,7 +19,7 @@ export type { WebHandler } from "./web-server.js";
 
 export interface EventStream {
   /** Sends one event; the first one commits the response to 200 text/event-stream. */
-  send(event: string, data: unknown): void;
+  send<E extends StreamEventName>(event: E, data: StreamEventData<E>): void;
   readonly started: boolean;
 }
 

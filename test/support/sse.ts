@@ -1,3 +1,16 @@
+import * as z from "zod/mini";
+import { type StreamEventName, StreamEvents } from "../../shared/schemas.js";
+
+/** An event our server names must carry that event's data exactly (shared/schemas.ts StreamEvents). */
+function checkedData(event: string, data: unknown): unknown {
+  if (!isStreamEvent(event)) return data;
+  const checked = z.safeParse(z.strictObject(StreamEvents[event].shape), data);
+  if (!checked.success) throw new Error(`the ${event} event's data does not match its schema: ${JSON.stringify(data)}`);
+  return checked.data;
+}
+
+const isStreamEvent = (event: string): event is StreamEventName => Object.hasOwn(StreamEvents, event);
+
 /** Reads a server-sent events response into its events, as a browser would. */
 export interface SseEvent {
   event: string;
@@ -26,7 +39,7 @@ export async function readEvents(res: Response, started = performance.now()): Pr
         if (line.startsWith("event:")) event = line.slice(6).trim();
         if (line.startsWith("data:")) data.push(line.slice(5).trim());
       }
-      events.push({ event, data: JSON.parse(data.join("\n")), at: performance.now() - started });
+      events.push({ event, data: checkedData(event, JSON.parse(data.join("\n"))), at: performance.now() - started });
       end = buffer.indexOf("\n\n");
     }
   }
