@@ -6,28 +6,28 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
+import * as z from "zod/mini";
 import { ROOT } from "../../scripts/build.js";
 import { DEPLOY_VARIABLES } from "../../scripts/deploy/settings.js";
 import { ENV, SECRET_SOURCES } from "../../shared/config.js";
+import { checkedAs } from "../support/json.js";
 
-interface Step {
-  run?: string;
-  uses?: string;
-  env?: Record<string, string>;
-}
-interface Job {
-  uses?: string;
-  needs?: string | string[];
-  environment?: string;
-  steps?: Step[];
-}
-interface Workflow {
-  on: Record<string, unknown>;
-  jobs: Record<string, Job>;
-}
+/** The parts of a workflow these checks read. */
+const Step = z.object({
+  run: z.optional(z.string()),
+  uses: z.optional(z.string()),
+  env: z.optional(z.record(z.string(), z.string())),
+});
+const Job = z.object({
+  uses: z.optional(z.string()),
+  needs: z.optional(z.union([z.string(), z.array(z.string())])),
+  steps: z.optional(z.array(Step)),
+});
+const Workflow = z.object({ on: z.record(z.string(), z.unknown()), jobs: z.record(z.string(), Job) });
+const PushTrigger = z.object({ tags: z.array(z.string()) });
 
 const workflow = (name: string) =>
-  parse(readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8")) as Workflow;
+  checkedAs(Workflow, parse(readFileSync(path.join(ROOT, ".github", "workflows", name), "utf8")), name);
 
 describe("GitHub workflows", () => {
   it("runs the .ci/run checks on every push and pull request", () => {
@@ -47,7 +47,7 @@ describe("GitHub workflows", () => {
 
   it("deploys on a version tag with npm run deploy, only after the tests pass", () => {
     const deploy = workflow("deploy.yml");
-    expect((deploy.on.push as { tags: string[] }).tags).toContain("v*");
+    expect(z.parse(PushTrigger, deploy.on.push).tags).toContain("v*");
     expect(deploy.jobs.test?.uses).toBe("./.github/workflows/test.yml");
     expect([deploy.jobs.deploy?.needs].flat()).toContain("test");
     const runs = (deploy.jobs.deploy?.steps ?? []).map((s) => s.run ?? "");

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { readEvents } from "../support/sse.js";
+import { readEvents, streamedText } from "../support/sse.js";
 import { setEnv, TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
@@ -56,10 +56,7 @@ describe("dist/chat-stream (SCF Web function)", () => {
     });
     expect(res.status).toBe(200);
     const events = await readEvents(res);
-    const text = events
-      .filter((e) => e.event === "delta")
-      .map((e) => (e.data as { text: string }).text)
-      .join("");
+    const text = streamedText(events);
     expect(text).toBe(standinReply("streamed hello", 1));
     expect(events.at(-1)?.event).toBe("done");
   });

@@ -4,8 +4,10 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
+import { ChatResponse, LoginResponse } from "../../shared/schemas.js";
 import { invokeInFreshProcess, isolatedBundle } from "../support/bundles.js";
 import { urlEvent } from "../support/events.js";
+import { parseAs } from "../support/json.js";
 import { TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 
 let wechat: WechatStandin;
@@ -38,7 +40,7 @@ describe("dist bundles", () => {
       env,
     );
     expect(logins[0]?.statusCode).toBe(200);
-    const token = JSON.parse(logins[0]?.body ?? "{}").sessionKey as string;
+    const token = parseAs(LoginResponse, logins[0]?.body ?? "").sessionKey;
     const chatEvent = (conversation_id: string | null) =>
       urlEvent({
         method: "POST",
@@ -48,7 +50,7 @@ describe("dist bundles", () => {
       });
     const { responses: first } = await invokeInFreshProcess(chatDir, [chatEvent(null)], env);
     expect(first[0]?.statusCode).toBe(200);
-    const id = JSON.parse(first[0]?.body ?? "{}").conversation_id as string;
+    const id = parseAs(ChatResponse, first[0]?.body ?? "").conversation_id;
     // A second instance (new process) continues the conversation: state lives in Redis only.
     const { responses: second } = await invokeInFreshProcess(chatDir, [chatEvent(id)], env);
     expect(JSON.parse(second[0]?.body ?? "{}")).toMatchObject({ conversation_id: id, reply: "(turn 2) You said: hi" });

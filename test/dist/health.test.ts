@@ -3,6 +3,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { invokeInFreshProcess, isolatedBundle } from "../support/bundles.js";
 import { urlEvent } from "../support/events.js";
+import { parseLogLine } from "../support/logs.js";
 
 describe("dist/health bundle", () => {
   let dir = "";
@@ -26,10 +27,7 @@ describe("dist/health bundle", () => {
 
   it("logs one JSON line per invocation to stdout", async () => {
     const { stdout } = await invokeInFreshProcess(dir, [urlEvent({ path: "/api/health" })]);
-    const lines = stdout
-      .trim()
-      .split("\n")
-      .map((l) => JSON.parse(l));
+    const lines = stdout.trim().split("\n").map(parseLogLine);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatchObject({ route: "health", status: 200, level: "info" });
   });

@@ -10,11 +10,13 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { request_handler } from "../../functions/chat-stream/index.js";
 import { BLOCKED_REPLY_NOTICE } from "../../shared/chat/screen.js";
+import { ErrorResponse } from "../../shared/schemas.js";
 import { SEC_CHECK_MAX_CHARS } from "../../shared/wechat/sec-check.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
+import { jsonOf } from "../support/json.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { readEvents } from "../support/sse.js";
+import { readEvents, streamedText } from "../support/sse.js";
 import { storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
@@ -49,13 +51,10 @@ async function streamChat(token: string, message: string) {
   });
 }
 
-async function streamedText(token: string, message: string) {
+async function streamedReply(token: string, message: string) {
   const events = await readEvents(await streamChat(token, message));
   expect(events.at(-1)?.event).toBe("done");
-  return events
-    .filter((e) => e.event === "delta")
-    .map((e) => (e.data as { text: string }).text)
-    .join("");
+  return streamedText(events);
 }
 
 async function history() {
@@ -90,7 +89,7 @@ describe("content checks across cuts", () => {
     const calls = stack.openclaw.calls.length;
     const res = await streamChat(token, seamMessage);
     expect(res.status).toBe(422);
-    expect(((await res.json()) as { code: string }).code).toBe("content_blocked");
+    expect((await jsonOf(res, ErrorResponse)).code).toBe("content_blocked");
     expect(stack.openclaw.calls.length).toBe(calls);
     expect(await history()).not.toContain("RISKY");
   });
@@ -106,7 +105,7 @@ describe("content checks across cuts", () => {
   it("stops a streamed reply whose flagged word straddles a 400-unit segment cut, before any of the word is shown", async () => {
     const token = await loginAs("seam-seg");
     stack.openclaw.queue({ reply: `${"c".repeat(397)}BADTAIL ${"d".repeat(300)}` });
-    const shown = await streamedText(token, "a long streamed answer");
+    const shown = await streamedReply(token, "a long streamed answer");
     expect(shown.endsWith(BLOCKED_REPLY_NOTICE)).toBe(true);
     // Only text checked with the word's whole span around it was released: no letter of it.
     expect(shown.slice(0, -BLOCKED_REPLY_NOTICE.length)).toMatch(/^c*$/);
@@ -116,7 +115,7 @@ describe("content checks across cuts", () => {
   it("stops a streamed reply whose flagged word straddles a sentence end that closed a segment", async () => {
     const token = await loginAs("seam-sentence");
     stack.openclaw.queue({ reply: `${"e".repeat(30)} BAD!TAIL then the rest of the answer.` });
-    const shown = await streamedText(token, "short sentences please");
+    const shown = await streamedReply(token, "short sentences please");
     expect(shown.endsWith(BLOCKED_REPLY_NOTICE)).toBe(true);
     expect(shown).not.toContain("BAD");
     expect(await history()).not.toContain("BAD!TAIL");
@@ -138,7 +137,7 @@ describe("content checks across cuts", () => {
 
     // The same word across a streamed segment cut, with pairs at the cut.
     stack.openclaw.queue({ reply: `yy${"😀".repeat(195)}${DEVIL} and on` });
-    const shown = await streamedText(token, "emoji please");
+    const shown = await streamedReply(token, "emoji please");
     expect(shown.endsWith(BLOCKED_REPLY_NOTICE)).toBe(true);
     expect(shown).not.toContain("DEVIL");
     for (const c of stack.wechat.secChecks.slice(before).map((x) => x.content)) expect(wellFormed(c)).toBe(true);

@@ -8,7 +8,7 @@ import { piecesOf, SEC_CHECK_OVERLAP } from "../../shared/wechat/sec-check.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { readEvents } from "../support/sse.js";
+import { dataOf, readEvents } from "../support/sse.js";
 import { setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
@@ -132,7 +132,7 @@ describe("content security (msgSecCheck v2)", () => {
       reply: `First sentence is fine. Second one too! ${clean}Then BADTAIL arrives. More after.`,
     });
     const events = await readEvents(await streamChat(token, "tell me something"));
-    const deltas = events.filter((e) => e.event === "delta").map((e) => (e.data as { text: string }).text);
+    const deltas = dataOf(events, "delta").map((d) => d.text);
     expect(events.at(-1)?.event).toBe("done");
     expect(deltas.at(-1)).toBe(BLOCKED_REPLY_NOTICE);
     const shown = deltas.join("");

@@ -4,8 +4,11 @@
  * the limit stays within it however much defusing adds.
  */
 import { describe, expect, it } from "vitest";
-import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
+import * as z from "zod/mini";
+import { StoredMessage } from "../../shared/schemas.js";
+import { chatOk, messagesSent, postChat, useChatStack } from "../support/chat-stack.js";
 import { bodyOf } from "../support/events.js";
+import { parseAs } from "../support/json.js";
 import { storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
@@ -22,14 +25,14 @@ describe("defusing and the limits", () => {
     const calls = stack.openclaw.calls.length;
     const { body } = await chatOk(token, { message: references, client_msg_id: "defuse-max-1" });
 
-    const sent = (stack.openclaw.calls[calls]?.messages as Array<{ content: string }> | undefined)?.[0]?.content ?? "";
+    const sent = messagesSent(stack.openclaw.calls[calls])[0]?.content ?? "";
     expect(codePoints(references)).toBe(2000);
     expect(codePoints(sent)).toBe(3000);
     expect(sent.replaceAll("\u2060", "")).toBe(references);
     // WeChat judged what the user typed.
     expect(stack.wechat.secChecks[checks]?.content).toBe(references);
     const history = (await storedKeys(stack.redis, stack.prefix)).find((k) => k.key.endsWith(":messages"));
-    const entries = (JSON.parse(history?.dump ?? "[]") as string[]).map((e) => JSON.parse(e) as { role: string });
+    const entries = parseAs(z.array(z.string()), history?.dump ?? "[]").map((e) => parseAs(StoredMessage, e));
     expect(entries.find((e) => e.role === "user")).toMatchObject({ content: references });
 
     // A retry of the same typed message is the same turn.

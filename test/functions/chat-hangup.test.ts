@@ -16,7 +16,9 @@ import { estimateTokens } from "../../shared/limit/estimate.js";
 import { quotaWindow } from "../../shared/limit/quota.js";
 import type { RedisClient } from "../../shared/redis/client.js";
 import { redisKeys } from "../../shared/redis/keys.js";
+import { ErrorResponse, StreamDelta } from "../../shared/schemas.js";
 import { bodyOf, urlEvent } from "../support/events.js";
+import { jsonOf, parseAs } from "../support/json.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { type CapturedLogs, captureLogs } from "../support/logs.js";
 import { readEvents } from "../support/sse.js";
@@ -109,9 +111,7 @@ async function streamAndHangUp(
     const chunk = await reader?.read();
     if (!chunk || chunk.done) break;
     raw += decoder.decode(chunk.value, { stream: true });
-    text = [...raw.matchAll(/^data: (\{"text".*\})$/gm)]
-      .map((m) => (JSON.parse(m[1] ?? "{}") as { text: string }).text)
-      .join("");
+    text = [...raw.matchAll(/^data: (\{"text".*\})$/gm)].map((m) => parseAs(StreamDelta, m[1] ?? "").text).join("");
   }
   expect(raw).not.toContain("event: done");
   await beforeHangUp();
@@ -195,7 +195,7 @@ describe("a stream closed before done", () => {
       body: JSON.stringify({ message: "and now?", conversation_id: null }),
     });
     expect(refused.status).toBe(429);
-    expect(((await refused.json()) as { code: string }).code).toBe("quota_exceeded");
+    expect((await jsonOf(refused, ErrorResponse)).code).toBe("quota_exceeded");
   });
 });
 

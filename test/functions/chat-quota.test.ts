@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import { estimateTokens } from "../../shared/limit/estimate.js";
 import { quotaWindow } from "../../shared/limit/quota.js";
+import { ChatResponse } from "../../shared/schemas.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
-import { bodyOf } from "../support/events.js";
+import { bodyAs, bodyOf } from "../support/events.js";
 import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
@@ -45,7 +46,7 @@ describe("daily token quota", () => {
     const token = await loginAs("qc");
     const results = await Promise.all(Array.from({ length: 6 }, () => postChat(token, { message: "race" })));
     const served = results.filter((r) => r.statusCode === 200);
-    const perReply = Math.max(...served.map((r) => Number(bodyOf(r).tokens_used)));
+    const perReply = Math.max(...served.map((r) => bodyAs(r, ChatResponse).tokens_used));
     const counter = (await storedKeys(stack.redis, stack.prefix)).find((k) => k.key.includes(":quota:"));
     // Bound: quota - 1 + (requests in flight) × (tokens per reply).
     expect(Number(counter?.dump)).toBeLessThanOrEqual(1 - 1 + results.length * perReply);

@@ -6,9 +6,11 @@ import { main_handler as messages } from "../../functions/conversations/index.js
 import { main_handler as eraseMe } from "../../functions/me/index.js";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { ErrorResponse, MessagesResponse } from "../../shared/schemas.js";
+import { bodyAs, bodyOf, urlEvent } from "../support/events.js";
+import { jsonOf } from "../support/json.js";
 import { forbidInLogs } from "../support/log-guard.js";
-import { readEvents } from "../support/sse.js";
+import { doneOf, readEvents, streamedText } from "../support/sse.js";
 import { setEnv, TEST_APPID, TEST_OPENCLAW_TOKEN, TEST_SECRET, testRedisEnv, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
@@ -59,7 +61,7 @@ async function history(token: string, id: string) {
   const res = await messages(
     urlEvent({ path: `/api/conversations/${id}/messages`, headers: { "x-wx-session": token } }),
   );
-  return bodyOf(res).messages as Array<{ role: string; content: string }>;
+  return bodyAs(res, MessagesResponse).messages;
 }
 
 describe("POST /api/chat/stream", () => {
@@ -93,7 +95,7 @@ describe("POST /api/chat/stream", () => {
     const events = await readEvents(res);
     const deltas = events.filter((e) => e.event === "delta");
     expect(deltas.length).toBeGreaterThan(3);
-    const text = deltas.map((e) => (e.data as { text: string }).text).join("");
+    const text = streamedText(events);
     expect(text).toBe(standinReply("Tell me a long enough story", 1));
     const done = events.at(-1);
     expect(done?.event).toBe("done");
@@ -101,7 +103,7 @@ describe("POST /api/chat/stream", () => {
       conversation_id: expect.stringMatching(/^[\w-]{22}$/),
       tokens_used: expect.any(Number),
     });
-    expect((done?.data as { tokens_used: number } | undefined)?.tokens_used).toBeGreaterThan(0);
+    expect(doneOf(events).tokens_used).toBeGreaterThan(0);
     expect(openclaw.calls.at(-1)).toMatchObject({
       stream: true,
       fields: ["messages", "model", "stream", "stream_options", "user"],
@@ -113,7 +115,7 @@ describe("POST /api/chat/stream", () => {
   it("continues a conversation and records each completed turn", async () => {
     const token = await loginAs("ada");
     const first = await readEvents(await stream(token, { message: "one", conversation_id: null }));
-    const id = String((first.at(-1)?.data as { conversation_id: string } | undefined)?.conversation_id);
+    const id = doneOf(first).conversation_id;
     const second = await readEvents(await stream(token, { message: "two", conversation_id: id }));
     expect(second.at(-1)?.data).toMatchObject({ conversation_id: id });
     expect(await history(token, id)).toEqual([
@@ -134,7 +136,7 @@ describe("POST /api/chat/stream", () => {
   it("turns a failure after the stream started into an error event, and records nothing", async () => {
     const token = await loginAs("cy");
     const first = await readEvents(await stream(token, { message: "first turn", conversation_id: null }));
-    const id = String((first.at(-1)?.data as { conversation_id: string } | undefined)?.conversation_id);
+    const id = doneOf(first).conversation_id;
     openclaw.queue({ failAfterDeltas: 2 });
     const events = await readEvents(await stream(token, { message: "this one breaks", conversation_id: id }));
     expect(events.filter((e) => e.event === "delta")).toHaveLength(2);
@@ -152,7 +154,7 @@ describe("POST /api/chat/stream", () => {
     const bad = await stream(token, { message: "" });
     expect(bad.status).toBe(400);
     expect(bad.headers.get("content-type")).toContain("application/json");
-    expect(((await bad.json()) as { code: string }).code).toBe("invalid_request");
+    expect((await jsonOf(bad, ErrorResponse)).code).toBe("invalid_request");
     expect((await stream(token, { message: "x", conversation_id: "A".repeat(22) })).status).toBe(404);
     openclaw.queue({ status: 401, error: { message: "Unauthorized", type: "unauthorized" } });
     const refused = await stream(token, { message: "upstream says no" });

@@ -2,8 +2,8 @@ import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { main_handler as chat } from "../../functions/chat/index.js";
 import { ChatResponse } from "../../shared/schemas.js";
-import { useChatStack } from "../support/chat-stack.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { messagesSent, useChatStack } from "../support/chat-stack.js";
+import { bodyAs, bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs, suiteLogs } from "../support/log-guard.js";
 import { keysOfToken, setEnv, storedKeys, TEST_OPENCLAW_TOKEN } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
@@ -25,7 +25,7 @@ const chatEvent = (token: string | undefined, body: unknown) =>
 async function sendOk(token: string, message: string, conversation_id: string | null = null) {
   const res = await send(token, message, conversation_id);
   expect(res.statusCode, res.body).toBe(200);
-  return ChatResponse.parse(bodyOf(res));
+  return bodyAs(res, ChatResponse);
 }
 
 describe("POST /api/chat", () => {
@@ -155,8 +155,7 @@ describe("POST /api/chat", () => {
     const token = await loginAs("lee");
     const sent = async (message: string) => {
       expect((await send(token, message)).statusCode).toBe(200);
-      const messages = stack.openclaw.calls.at(-1)?.messages as Array<{ content: string }> | undefined;
-      return messages?.[0]?.content ?? "";
+      return messagesSent(stack.openclaw.calls.at(-1))[0]?.content ?? "";
     };
     // A leading skill command: OpenClaw reads no `$` reference in such a message.
     expect(await sent("/weather now, or $github then $5")).toBe("/\u2060weather now, or $github then $5");

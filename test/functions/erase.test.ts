@@ -4,9 +4,9 @@ import { main_handler as conversations } from "../../functions/conversations/ind
 import { main_handler as eraseMe } from "../../functions/me/index.js";
 import { quotaWindow } from "../../shared/limit/quota.js";
 import { USER_KEY_KINDS, type UserKeyKind, userKeyKind } from "../../shared/redis/keys.js";
-import { ConversationsResponse } from "../../shared/schemas.js";
+import { ChatResponse, ConversationsResponse } from "../../shared/schemas.js";
 import { chatOk, postChat, useChatStack } from "../support/chat-stack.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { bodyAs, bodyOf, urlEvent } from "../support/events.js";
 import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 
@@ -14,9 +14,8 @@ const stack = useChatStack({ DAILY_TOKEN_QUOTA: "1000000" });
 const auth = (token: string) => ({ "x-wx-session": token });
 const erase = (token: string) => eraseMe(urlEvent({ method: "DELETE", path: "/api/me", headers: auth(token) }));
 const listOf = async (token: string) =>
-  ConversationsResponse.parse(
-    bodyOf(await conversations(urlEvent({ path: "/api/conversations", headers: auth(token) }))),
-  ).conversations;
+  bodyAs(await conversations(urlEvent({ path: "/api/conversations", headers: auth(token) })), ConversationsResponse)
+    .conversations;
 
 /** The kinds of the user's keys now stored, and the keys. */
 async function userKeys(token: string) {
@@ -92,7 +91,7 @@ describe("DELETE /api/me", () => {
     expect((await erase(second)).statusCode).toBe(204);
     const res = await running;
     expect(res.statusCode).toBe(200);
-    const tokens = Number(bodyOf(res).tokens_used);
+    const tokens = bodyAs(res, ChatResponse).tokens_used;
 
     const fresh = await loginAs("erd");
     expect(await listOf(fresh)).toEqual([]);

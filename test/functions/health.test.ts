@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { main_handler } from "../../functions/health/index.js";
 import { HealthResponse } from "../../shared/schemas.js";
-import { bodyOf, scfContext, urlEvent } from "../support/events.js";
+import { bodyAs, bodyOf, scfContext, urlEvent } from "../support/events.js";
 
 describe("GET /api/health", () => {
   it("answers 200 with status ok and the current time", async () => {
@@ -9,7 +9,7 @@ describe("GET /api/health", () => {
     const res = await main_handler(urlEvent({ path: "/api/health" }), scfContext());
     expect(res.statusCode).toBe(200);
     expect(res.headers["Content-Type"]).toBe("application/json; charset=utf-8");
-    const body = HealthResponse.parse(bodyOf(res));
+    const body = bodyAs(res, HealthResponse);
     expect(body.timestamp).toBeGreaterThanOrEqual(before);
     expect(body.timestamp).toBeLessThanOrEqual(Date.now());
   });

@@ -3,9 +3,9 @@ import { main_handler as chat } from "../../functions/chat/index.js";
 import { main_handler as conversations } from "../../functions/conversations/index.js";
 import { main_handler as eraseMe } from "../../functions/me/index.js";
 import { standinReply } from "../../scripts/standins/openclaw.js";
-import { ConversationsResponse, MessagesResponse } from "../../shared/schemas.js";
+import { ChatResponse, ConversationsResponse, MessagesResponse } from "../../shared/schemas.js";
 import { useChatStack } from "../support/chat-stack.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { bodyAs, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import { keysOfToken, setEnv, storedKeys } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
@@ -20,13 +20,12 @@ async function say(token: string, message: string, conversation_id: string | nul
     urlEvent({ method: "POST", path: "/api/chat", headers: auth(token), body: { message, conversation_id } }),
   );
   expect(res.statusCode, res.body).toBe(200);
-  return String(bodyOf(res).conversation_id);
+  return bodyAs(res, ChatResponse).conversation_id;
 }
 
 const listOf = async (token: string) =>
-  ConversationsResponse.parse(
-    bodyOf(await conversations(urlEvent({ path: "/api/conversations", headers: auth(token) }))),
-  ).conversations;
+  bodyAs(await conversations(urlEvent({ path: "/api/conversations", headers: auth(token) })), ConversationsResponse)
+    .conversations;
 
 const messagesOf = (token: string, id: string) =>
   conversations(urlEvent({ path: `/api/conversations/${id}/messages`, headers: auth(token) }));
@@ -56,7 +55,7 @@ describe("conversation history", () => {
     await say(token, "m3", id);
     const res = await messagesOf(token, id);
     expect(res.statusCode).toBe(200);
-    const body = MessagesResponse.parse(bodyOf(res));
+    const body = bodyAs(res, MessagesResponse);
     expect(body.messages.map((m) => [m.role, m.content])).toEqual([
       ["user", "m2"],
       ["assistant", standinReply("m2", 2)],
@@ -78,7 +77,7 @@ describe("conversation history", () => {
       }),
     );
     expect(failed.statusCode).toBe(502);
-    const body = MessagesResponse.parse(bodyOf(await messagesOf(token, id)));
+    const body = bodyAs(await messagesOf(token, id), MessagesResponse);
     expect(body.messages.map((m) => m.content)).toEqual(["kept", standinReply("kept", 1)]);
   });
 
@@ -119,7 +118,7 @@ describe("conversation history", () => {
     setEnv({ HISTORY_ENABLED: "false" });
     const token = await loginAs("ned");
     const id = await say(token, "secret diary entry");
-    expect(MessagesResponse.parse(bodyOf(await messagesOf(token, id))).messages).toEqual([]);
+    expect(bodyAs(await messagesOf(token, id), MessagesResponse).messages).toEqual([]);
     expect((await listOf(token))[0]).toMatchObject({ id, title: "" });
     for (const k of await storedKeys(stack.redis, stack.prefix)) expect(k.dump).not.toContain("secret diary");
     // The conversation still continues.

@@ -4,8 +4,8 @@ import { main_handler as login } from "../../functions/login/index.js";
 import { main_handler as logout } from "../../functions/logout/index.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import type { RedisClient } from "../../shared/redis/client.js";
-import { LoginResponse } from "../../shared/schemas.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { ErrorResponse, LoginResponse } from "../../shared/schemas.js";
+import { bodyAs, bodyOf, urlEvent } from "../support/events.js";
 import { forbidInLogs } from "../support/log-guard.js";
 import {
   inspector,
@@ -56,7 +56,7 @@ async function loginOk(code = freshCode()) {
   forbidInLogs(code);
   const res = await login(loginEvent({ code }));
   expect(res.statusCode).toBe(200);
-  const body = LoginResponse.parse(bodyOf(res));
+  const body = bodyAs(res, LoginResponse);
   forbidInLogs(body.sessionKey);
   return body;
 }
@@ -156,7 +156,7 @@ describe("POST /api/auth/wx-login", () => {
     const res = await login(loginEvent(body));
     expect(res.statusCode).toBe(400);
     expect(bodyOf(res)).toEqual({ error: expect.any(String), code: "invalid_request" });
-    const said = String(bodyOf(res).error);
+    const said = bodyAs(res, ErrorResponse).error;
     if (typeof body === "object") expect(said).toBe("code must be the string wx.login() returned (1–256 characters)");
     else expect(said).toMatch(/JSON/);
     expect(wechat.calls.length).toBe(before);

@@ -6,7 +6,8 @@ import { main_handler as logout } from "../../functions/logout/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { closeRedisClients } from "../../shared/redis/client.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { LoginResponse } from "../../shared/schemas.js";
+import { bodyAs, bodyOf, urlEvent } from "../support/events.js";
 import { RedisCluster, RedisServer } from "../support/redis-server.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 
@@ -61,7 +62,7 @@ describe.each(["standalone", "cluster"] as const)("with Redis unreachable (%s)",
   it("answers 503 within about a second, then recovers after a restart without reloading", async () => {
     const first = await login(loginEvent());
     expect(first.statusCode).toBe(200);
-    const token = String(bodyOf(first).sessionKey);
+    const token = bodyAs(first, LoginResponse).sessionKey;
     const chatEvent = (t: string) =>
       urlEvent({ method: "POST", path: "/api/chat", headers: { "x-wx-session": t }, body: { message: "ping" } });
     expect((await chat(chatEvent(token))).statusCode).toBe(200);
@@ -87,6 +88,6 @@ describe.each(["standalone", "cluster"] as const)("with Redis unreachable (%s)",
     // The server came back empty (no persistence); the very next login and chat must work.
     const res = await login(loginEvent());
     expect(res.statusCode).toBe(200);
-    expect((await chat(chatEvent(String(bodyOf(res).sessionKey)))).statusCode).toBe(200);
+    expect((await chat(chatEvent(bodyAs(res, LoginResponse).sessionKey))).statusCode).toBe(200);
   }, 60_000);
 });

@@ -8,14 +8,15 @@ import { main_handler as login } from "../../functions/login/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { closeRedisClients } from "../../shared/redis/client.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { ChatResponse, LoginResponse } from "../../shared/schemas.js";
+import { bodyAs, urlEvent } from "../support/events.js";
 import { RedisCluster, RedisServer } from "../support/redis-server.js";
 import { countRoundTrips, type RoundTripCounter } from "../support/round-trips.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 
 const doLogin = async (code: string) => {
   const res = await login(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
-  return String(bodyOf(res).sessionKey);
+  return bodyAs(res, LoginResponse).sessionKey;
 };
 const doChat = async (token: string, message: string, conversation_id: string | null, client_msg_id?: string) => {
   const res = await chat(
@@ -27,7 +28,7 @@ const doChat = async (token: string, message: string, conversation_id: string | 
     }),
   );
   expect(res.statusCode).toBe(200);
-  return { id: String(bodyOf(res).conversation_id), replayed: res.headers["Idempotent-Replayed"] === "true" };
+  return { id: bodyAs(res, ChatResponse).conversation_id, replayed: res.headers["Idempotent-Replayed"] === "true" };
 };
 
 interface Target {

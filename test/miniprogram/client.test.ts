@@ -11,7 +11,7 @@ import { conversationKeyOf, devRedis, sessionKeyOf } from "./support/dev-redis";
 import { captureApp } from "./support/page";
 import { newPhone, type Phone } from "./support/phone";
 import { startProxy } from "./support/proxy";
-import { installWx, type WxStandin } from "./support/wx";
+import { installWx, storedToken } from "./support/wx";
 
 let dev: DevStack;
 let redis: Redis;
@@ -26,8 +26,6 @@ afterAll(async () => {
 });
 
 const phone = (): Phone => newPhone(dev.base);
-
-const storedToken = (wx: WxStandin): string => JSON.parse(wx.storage.get(SESSION_STORAGE_KEY) ?? "{}").sessionKey;
 
 describe("the Mini Program client against npm run dev", () => {
   it("logs in on the first chat, keeps the session in storage, and returns the reply", async () => {

@@ -17,6 +17,7 @@ import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { devRedis } from "./support/dev-redis";
 import { instantiate } from "./support/page";
 import { newPhone, type Phone } from "./support/phone";
+import { chatRequestOf } from "./support/wx";
 
 const OPENCLAW_TOKEN = randomBytes(16).toString("hex");
 let openclaw: OpenClawStandin;
@@ -186,7 +187,7 @@ describe("the Mini Program client when things go wrong", () => {
       "half an answer",
       standinReply("half an answer", 1),
     ]);
-    const ids = wx.requestsTo("/api/chat/stream").map((r) => (r.body as { client_msg_id?: string }).client_msg_id);
+    const ids = wx.requestsTo("/api/chat/stream").map((r) => chatRequestOf(r).client_msg_id);
     expect(ids).toHaveLength(2);
     expect(ids[1]).toBe(ids[0]);
   });

@@ -14,11 +14,10 @@ import { type ChatMessage, type ChatPageData, chatPage, initialData } from "../.
 import { CONVERSATIONS_URL } from "../../miniprogram/pages/urls";
 import { freePort } from "../../scripts/redis-server.js";
 import { standinReply } from "../../scripts/standins/openclaw.js";
-import type { ChatRequest } from "../../shared/schemas.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { conversationKeyOf, devRedis } from "./support/dev-redis";
 import { capturePage, instantiate, type PageInstance } from "./support/page";
-import { installWx, type RecordedRequest, type WxStandin } from "./support/wx";
+import { chatRequestOf, installWx, type RecordedRequest, type WxStandin } from "./support/wx";
 
 type ChatPageOptions = ReturnType<typeof chatPage>;
 
@@ -59,7 +58,7 @@ const transcript = (messages: ChatMessage[]) =>
 
 const CONVERSATION_ID = /^[A-Za-z0-9_-]{22}$/;
 
-const clientMsgId = (r: RecordedRequest) => (r.body as ChatRequest).client_msg_id;
+const clientMsgId = (r: RecordedRequest) => chatRequestOf(r).client_msg_id;
 
 /** Where the page sends a turn. */
 const CHAT = STREAM_REPLIES ? "/api/chat/stream" : "/api/chat";

@@ -9,11 +9,23 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { transform } from "esbuild";
 import { describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { API_BASE_URL } from "../../miniprogram/config";
 import { ROOT } from "../../scripts/build.js";
+import { JsonObject, parseAs } from "../support/json.js";
 
 const MP = path.join(ROOT, "miniprogram");
-const json = (file: string): Record<string, unknown> => JSON.parse(readFileSync(path.join(MP, file), "utf8"));
+const json = <S extends z.ZodMiniType>(file: string, schema: S): z.output<S> =>
+  parseAs(schema, readFileSync(path.join(MP, file), "utf8"));
+
+/** The fields of DevTools' project.config.json that these checks read. */
+const ProjectConfig = z.object({
+  compileType: z.string(),
+  miniprogramRoot: z.string(),
+  appid: z.string(),
+  setting: z.object({ useCompilerPlugins: z.optional(z.unknown()) }),
+});
+const AppJson = z.object({ pages: z.array(z.string()), sitemapLocation: z.string() });
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
@@ -36,11 +48,11 @@ async function runtimeImports(file: string): Promise<string[]> {
 
 describe("the Mini Program project", () => {
   it("opens in DevTools as a TypeScript project with a documented placeholder appid", () => {
-    const project = json("project.config.json");
+    const project = json("project.config.json", ProjectConfig);
     expect(project.compileType).toBe("miniprogram");
-    expect(existsSync(path.join(MP, String(project.miniprogramRoot), "app.json"))).toBe(true);
+    expect(existsSync(path.join(MP, project.miniprogramRoot, "app.json"))).toBe(true);
     expect(project.appid).toBe("touristappid");
-    expect((project.setting as { useCompilerPlugins?: unknown }).useCompilerPlugins).toEqual(["typescript"]);
+    expect(project.setting.useCompilerPlugins).toEqual(["typescript"]);
     const readmes = ["README.md", "miniprogram/README.md"].map((f) => path.join(ROOT, f)).filter((f) => existsSync(f));
     const named = readmes.some((f) => readFileSync(f, "utf8").includes("touristappid"));
     expect(named, "a README names the appid").toBe(true);
@@ -56,14 +68,14 @@ describe("the Mini Program project", () => {
   });
 
   it("has every file app.json names: each page's .ts, .wxml, .wxss and .json, and the sitemap", () => {
-    const app = json("app.json") as { pages: string[]; sitemapLocation: string };
+    const app = json("app.json", AppJson);
     expect(app.pages.length).toBeGreaterThan(0);
     for (const page of app.pages) {
       for (const ext of [".ts", ".wxml", ".wxss", ".json"]) {
         expect(existsSync(path.join(MP, page + ext)), page + ext).toBe(true);
       }
     }
-    expect(json(app.sitemapLocation)).toHaveProperty("rules");
+    expect(json(app.sitemapLocation, JsonObject)).toHaveProperty("rules");
     expect(existsSync(path.join(MP, "app.ts"))).toBe(true);
   });
 
@@ -79,7 +91,7 @@ describe("the Mini Program project", () => {
         "item.updated",
       ],
     };
-    const app = json("app.json") as { pages: string[] };
+    const app = json("app.json", AppJson);
     expect(app.pages).toEqual(Object.keys(rendered));
     for (const page of app.pages) {
       const wxml = readFileSync(path.join(MP, `${page}.wxml`), "utf8");

@@ -7,13 +7,11 @@ import type { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { createApiClient } from "../../miniprogram/api/client";
 import { ClientError } from "../../miniprogram/api/errors";
-import { SESSION_STORAGE_KEY } from "../../miniprogram/config";
 import { standinReply } from "../../scripts/standins/openclaw.js";
-import type { ChatRequest } from "../../shared/schemas.js";
 import { type DevStack, startDevStack } from "../support/dev-stack.js";
 import { conversationKeyOf, devRedis, sessionKeyOf } from "./support/dev-redis";
 import { newPhone, type Phone } from "./support/phone";
-import type { ChunkedBody, WxStandin } from "./support/wx";
+import { type ChunkedBody, chatRequestOf, storedToken, type WxStandin } from "./support/wx";
 
 let dev: DevStack;
 let redis: Redis;
@@ -134,7 +132,7 @@ describe("chatStream against npm run dev", () => {
   it("renews an expired session: 401 before the stream, one login, the turn sent again", async () => {
     const { wx, api } = phone();
     const first = await streamed(wx, api, "Before", null);
-    const expired = JSON.parse(wx.storage.get(SESSION_STORAGE_KEY) ?? "{}").sessionKey;
+    const expired = storedToken(wx);
     expect(await redis.del(sessionKeyOf(expired))).toBe(1);
 
     const second = await streamed(wx, api, "After", first.res.conversation_id);
@@ -150,7 +148,7 @@ describe("chatStream against npm run dev", () => {
       `${STREAM} 200`,
     ]);
     // The retry is the same message: the same client_msg_id.
-    const [, refused, retried] = wx.requestsTo(STREAM).map((r) => (r.body as ChatRequest).client_msg_id);
+    const [, refused, retried] = wx.requestsTo(STREAM).map((r) => chatRequestOf(r).client_msg_id);
     expect(refused).toMatch(/^[0-9a-z]+-[0-9a-z]{8}$/);
     expect(retried).toBe(refused);
   });
@@ -161,7 +159,7 @@ describe("chatStream against npm run dev", () => {
     const again = await streamed(wx, api, "Exactly once", null, "stream-once-1");
     expect(again.res).toEqual(first.res);
     expect(again.deltas.join("")).toBe(first.res.reply);
-    expect(wx.requestsTo(STREAM).map((r) => (r.body as ChatRequest).client_msg_id)).toEqual([
+    expect(wx.requestsTo(STREAM).map((r) => chatRequestOf(r).client_msg_id)).toEqual([
       "stream-once-1",
       "stream-once-1",
     ]);

@@ -18,7 +18,8 @@ import { type RunningGateway, startOpenClawGateway } from "../../scripts/opencla
 import { type ModelProvider, type ProviderCall, startModelProvider } from "../../scripts/openclaw/model-provider.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { defuse, OPENCLAW_RESERVED_COMMANDS } from "../../shared/openclaw/defuse.js";
-import { urlEvent } from "../support/events.js";
+import { LoginResponse } from "../../shared/schemas.js";
+import { bodyAs, urlEvent } from "../support/events.js";
 import { TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { type FunctionHost, startFunctionHost } from "./support/function-host.js";
 
@@ -106,7 +107,7 @@ beforeAll(async () => {
     urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code: `dir:${randomBytes(6).toString("hex")}` } }),
   );
   expect(res.statusCode, res.body).toBe(200);
-  token = String(JSON.parse(res.body).sessionKey);
+  token = bodyAs(res, LoginResponse).sessionKey;
   // The first agent run is cold; take it here.
   expect((await asTyped("warm up")).status).toBe(200);
 });

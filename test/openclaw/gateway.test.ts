@@ -13,8 +13,9 @@ import { type ModelProvider, startModelProvider } from "../../scripts/openclaw/m
 import { type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { defuse } from "../../shared/openclaw/defuse.js";
-import { urlEvent } from "../support/events.js";
-import { readEvents } from "../support/sse.js";
+import { ChatResponse, LoginResponse } from "../../shared/schemas.js";
+import { bodyAs, urlEvent } from "../support/events.js";
+import { dataOf, doneOf, readEvents, streamedText } from "../support/sse.js";
 import { keysOfToken, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
 import { type FunctionHost, startFunctionHost } from "./support/function-host.js";
@@ -36,18 +37,12 @@ let chatStream: WebFunction;
 let redis: Redis;
 let coldTurnMs = 0;
 
-interface ChatBody {
-  reply: string;
-  conversation_id: string;
-  tokens_used: number;
-}
-
 async function loginAs(name: string): Promise<string> {
   const code = `${name}:${randomBytes(6).toString("hex")}`;
   secrets.add(code);
   const res = await login.invoke(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   expect(res.statusCode, res.body).toBe(200);
-  const token = String(JSON.parse(res.body).sessionKey);
+  const token = bodyAs(res, LoginResponse).sessionKey;
   secrets.add(token);
   return token;
 }
@@ -61,7 +56,7 @@ function send(token: string, message: string, conversationId: string | null = nu
 async function sendOk(token: string, message: string, conversationId: string | null = null) {
   const res = await send(token, message, conversationId);
   expect(res.statusCode, res.body).toBe(200);
-  return { ...(JSON.parse(res.body) as ChatBody), ms: res.ms };
+  return { ...bodyAs(res, ChatResponse), ms: res.ms };
 }
 
 /**
@@ -280,7 +275,7 @@ describe("chat through a real OpenClaw gateway", () => {
       for (let i = 0; i < turns; i++) {
         const res = await send(token, `Turn ${i} #t${i}`, id, env);
         expect(res.statusCode, res.body).toBe(200);
-        id = (JSON.parse(res.body) as ChatBody).conversation_id;
+        id = bodyAs(res, ChatResponse).conversation_id;
         times.push(res.ms);
       }
       return times;
@@ -301,10 +296,9 @@ describe("chat through a real OpenClaw gateway", () => {
   it("streams the provider's reply in pieces, then its conversation and token usage", async () => {
     const token = await loginAs("lea");
     const events = await stream(token, "Stream it #lime");
-    const deltas = events.filter((e) => e.event === "delta").map((e) => (e.data as { text: string }).text);
-    const done = events.at(-1);
-    expect(done?.event).toBe("done");
-    const { conversation_id, tokens_used } = (done?.data ?? {}) as { conversation_id: string; tokens_used: number };
+    const deltas = dataOf(events, "delta").map((d) => d.text);
+    expect(events.at(-1)?.event).toBe("done");
+    const { conversation_id, tokens_used } = doneOf(events);
     const call = provider.calls.find((c) => c.reply === deltas.join(""));
     expect(call, `streamed text not from the provider: ${deltas.join("")}`).toBeDefined();
     expect(deltas.length).toBeGreaterThan(1);
@@ -327,13 +321,9 @@ describe("chat through a real OpenClaw gateway", () => {
     const token = await loginAs("ned");
     provider.queue({ cutAfterPieces: 2 });
     const events = await stream(token, "Cut it #oak");
-    const text = events
-      .filter((e) => e.event === "delta")
-      .map((e) => (e.data as { text: string }).text)
-      .join("");
-    const done = events.at(-1);
-    expect(done?.event).toBe("done");
-    const { conversation_id } = (done?.data ?? {}) as { conversation_id: string };
+    const text = streamedText(events);
+    expect(events.at(-1)?.event).toBe("done");
+    const { conversation_id } = doneOf(events);
     expect(text).toBe(`Reply 1 in session ${await sessionOf(conversation_id)}; tags so far: #oak.`);
   });
 

@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functionNames } from "../../scripts/build.js";
 import { functions } from "../../shared/functions.js";
 import { type RouteDef, routes } from "../../shared/routes.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { ChatResponse } from "../../shared/schemas.js";
+import { bodyAs, urlEvent } from "../support/events.js";
+import { JsonObject, parseAs } from "../support/json.js";
 import { testRedisEnv } from "../support/stack.js";
 import { CODE_MARKER, eventArbitrary, MESSAGE_MARKER } from "./support/arbitraries.js";
 import {
@@ -62,7 +64,7 @@ function checkResponse(res: unknown): void {
     expect(r.body).toBe("");
     return;
   }
-  const body = JSON.parse(r.body) as Record<string, unknown>;
+  const body = parseAs(JsonObject, r.body);
   if (r.statusCode >= 400) {
     expect(body.error).toBeTypeOf("string");
     expect(String(body.error).length).toBeGreaterThan(0);
@@ -89,7 +91,7 @@ describe("fuzzed API Gateway events into every built bundle", () => {
         }),
       );
       expect(first.statusCode, first.body).toBe(200);
-      const conversationId = String(bodyOf(first).conversation_id);
+      const conversationId = bodyAs(first, ChatResponse).conversation_id;
       if (name === "login") {
         // WeChat's session_key must go nowhere: make some of it known, to look for it in the logs.
         const sessionKey = randomBytes(16).toString("base64");

@@ -5,7 +5,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { OpenClawFault } from "../../scripts/standins/openclaw.js";
-import { bodyOf, urlEvent } from "../support/events.js";
+import { ChatResponse } from "../../shared/schemas.js";
+import { bodyAs, bodyOf, urlEvent } from "../support/events.js";
 import { inspector, setEnv, storedKeys, testRedisEnv } from "../support/stack.js";
 import { type BuiltHandler, captureBundleLogs, requireHandler } from "./support/built.js";
 import { type Stack, startStack } from "./support/env.js";
@@ -47,7 +48,7 @@ beforeAll(async () => {
   logs.forbid(token);
   const first = await send("a first message that works", null);
   expect(first.statusCode, first.body).toBe(200);
-  conversationId = String(bodyOf(first).conversation_id);
+  conversationId = bodyAs(first, ChatResponse).conversation_id;
 });
 afterAll(async () => {
   await stack.close();

@@ -10,8 +10,10 @@ import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
 import { userIdOfToken } from "../../shared/auth/session.js";
 import { MessagesResponse } from "../../shared/schemas.js";
-import { bodyOf, scfContext, urlEvent } from "../support/events.js";
+import { bodyAs, scfContext, urlEvent } from "../support/events.js";
+import { JsonObject, jsonOf } from "../support/json.js";
 import { forbidInLogs } from "../support/log-guard.js";
+import { logLinesIn } from "../support/logs.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
@@ -78,7 +80,7 @@ describe(`${USERS} users × ${TURNS_EACH} turns at once through one chat Web fun
           },
           body: JSON.stringify({ message: turn.message, conversation_id: null }),
         });
-        return { turn, res, body: (await res.json()) as Record<string, unknown> };
+        return { turn, res, body: await jsonOf(res, JsonObject) };
       }),
     );
     // They really overlapped: the upstream held at least one turn of every user at once.
@@ -118,7 +120,7 @@ describe(`${USERS} users × ${TURNS_EACH} turns at once through one chat Web fun
         scfContext(),
       );
       expect(res.statusCode).toBe(200);
-      const stored = MessagesResponse.parse(bodyOf(res)).messages.map((m) => [m.role, m.content]);
+      const stored = bodyAs(res, MessagesResponse).messages.map((m) => [m.role, m.content]);
       expect(stored).toEqual([
         ["user", turn.message],
         ["assistant", standinReply(turn.message, 1)],
@@ -126,11 +128,7 @@ describe(`${USERS} users × ${TURNS_EACH} turns at once through one chat Web fun
     }
 
     // Log lines: exactly one outcome line per request, naming its own user.
-    const lines = web
-      .logs()
-      .split("\n")
-      .filter((l) => l.startsWith("{"))
-      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    const lines = logLinesIn(web.logs());
     for (const turn of turns) {
       const mine = lines.filter((l) => l.requestId === turn.requestId);
       expect(mine).toEqual([

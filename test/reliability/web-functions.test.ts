@@ -7,7 +7,10 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { type OpenClawStandin, standinReply, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatStandin } from "../../scripts/standins/wechat.js";
-import { readEvents } from "../support/sse.js";
+import { ChatResponse } from "../../shared/schemas.js";
+import { jsonOf } from "../support/json.js";
+import { type LogLine, logLinesIn } from "../support/logs.js";
+import { readEvents, streamedText } from "../support/sse.js";
 import { setEnv, TEST_APPID, TEST_SECRET, uniquePrefix } from "../support/stack.js";
 import { loginAs } from "../support/users.js";
 import { startWebFunction, type WebFunction } from "../support/web-function.js";
@@ -44,23 +47,14 @@ async function until(what: () => boolean): Promise<void> {
 /** The reply's text, whether it came as JSON or as server-sent `delta` events. */
 async function replyText(res: Response): Promise<string> {
   if (res.headers.get("content-type")?.startsWith("application/json")) {
-    return String(((await res.json()) as { reply: unknown }).reply);
+    return (await jsonOf(res, ChatResponse)).reply;
   }
   const events = await readEvents(res);
   expect(events.at(-1)?.event).toBe("done");
-  return events
-    .filter((e) => e.event === "delta")
-    .map((e) => (e.data as { text: string }).text)
-    .join("");
+  return streamedText(events);
 }
 
-type LogLine = Record<string, unknown>;
-const lines = (web: WebFunction): LogLine[] =>
-  web
-    .logs()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as LogLine);
+const lines = (web: WebFunction): LogLine[] => logLinesIn(web.logs());
 
 describe.each(["chat-stream", "chat"])("dist/%s under misbehaving clients", (name) => {
   let web: WebFunction;

@@ -8,6 +8,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/redis-server.js";
+import { logLinesIn } from "../support/logs.js";
 import { sendRaw, trickle } from "./support/raw-http.js";
 
 const FIXTURE = path.join(path.dirname(fileURLToPath(import.meta.url)), "support", "fault-server.ts");
@@ -47,12 +48,7 @@ async function start(): Promise<Running> {
   return r;
 }
 
-const logLines = (r: Running) =>
-  r
-    .output()
-    .split("\n")
-    .filter((l) => l.startsWith("{"))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
+const logLines = (r: Running) => logLinesIn(r.output());
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 async function until(what: () => boolean): Promise<void> {

@@ -2,7 +2,9 @@ import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openApiDocument } from "../../scripts/openapi/document.js";
 import { freePort } from "../../scripts/redis-server.js";
+import { ChatResponse, LoginResponse } from "../../shared/schemas.js";
 import { type DevStack, exited, spawnDev, startDevStack } from "../support/dev-stack.js";
+import { jsonOf } from "../support/json.js";
 
 const portOpen = (port: number) =>
   new Promise<boolean>((resolve) => {
@@ -44,12 +46,12 @@ describe("npm run dev with nothing configured", () => {
   it("serves login and two chat turns end to end", async () => {
     const login = await post(`${dev.base}/api/auth/wx-login`, { code: "alice:dev-test" });
     expect(login.status).toBe(200);
-    const { sessionKey } = (await login.json()) as { sessionKey: string };
+    const { sessionKey } = await jsonOf(login, LoginResponse);
     const headers = { "x-wx-session": sessionKey };
     const first = await post(`${dev.base}/api/chat`, { message: "Hello", conversation_id: null }, headers);
     expect(first.status).toBe(200);
     expect(first.headers.get("ratelimit-limit")).toBe("20");
-    const one = (await first.json()) as { conversation_id: string; reply: string };
+    const one = await jsonOf(first, ChatResponse);
     expect(one.reply).toContain("You said: Hello");
     const second = await post(
       `${dev.base}/api/chat`,

@@ -7,7 +7,9 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import * as z from "zod/mini";
 import { buildFunction } from "../../scripts/build.js";
+import { parseAs } from "./json.js";
 
 const run = promisify(execFile);
 
@@ -24,15 +26,19 @@ export async function isolatedBundle(name: string): Promise<string> {
   return dir;
 }
 
+/** What main_handler returns (CONTRACT §3), as the fresh process reports it. */
+const FunctionResponse = z.object({
+  statusCode: z.number(),
+  headers: z.record(z.string(), z.string()),
+  body: z.string(),
+});
+
 /** Requires the bundle in a new process and returns what main_handler answered to each event. */
 export async function invokeInFreshProcess(
   dir: string,
   events: unknown[],
   env: Record<string, string> = {},
-): Promise<{
-  responses: Array<{ statusCode: number; headers: Record<string, string>; body: string }>;
-  stdout: string;
-}> {
+): Promise<{ responses: z.infer<typeof FunctionResponse>[]; stdout: string }> {
   const script = `
     const { main_handler } = require("./index.js");
     const events = JSON.parse(process.env.EVENTS);
@@ -46,5 +52,5 @@ export async function invokeInFreshProcess(
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", EVENTS: JSON.stringify(events), ...env },
   });
-  return { responses: JSON.parse(stderr), stdout };
+  return { responses: parseAs(z.array(FunctionResponse), stderr), stdout };
 }

@@ -4,11 +4,18 @@
  */
 
 import { afterAll, beforeAll, beforeEach, expect } from "vitest";
+import * as z from "zod/mini";
 import { main_handler as chat } from "../../functions/chat/index.js";
-import { type OpenClawOptions, type OpenClawStandin, startOpenClawStandin } from "../../scripts/standins/openclaw.js";
+import {
+  type OpenClawOptions,
+  type OpenClawStandin,
+  type ReceivedCall,
+  startOpenClawStandin,
+} from "../../scripts/standins/openclaw.js";
 import { startWechatStandin, type WechatOptions, type WechatStandin } from "../../scripts/standins/wechat.js";
 import type { RedisClient } from "../../shared/redis/client.js";
-import { bodyOf, urlEvent } from "./events.js";
+import { ChatResponse } from "../../shared/schemas.js";
+import { bodyAs, urlEvent } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
 import { inspector, setEnv, TEST_APPID, TEST_SECRET, testRedisEnv, uniquePrefix } from "./stack.js";
 
@@ -71,5 +78,14 @@ export function postChat(token: string, body: Record<string, unknown>) {
 export async function chatOk(token: string, body: Record<string, unknown>) {
   const res = await postChat(token, body);
   expect(res.statusCode, res.body).toBe(200);
-  return { res, body: bodyOf(res) as { reply: string; conversation_id: string; tokens_used: number } };
+  return { res, body: bodyAs(res, ChatResponse) };
+}
+
+/** Chat completion messages, as OpenClaw receives them. */
+const SentMessages = z.array(z.object({ role: z.string(), content: z.string() }));
+
+/** The messages OpenClaw was sent in `call`; the call must have happened. */
+export function messagesSent(call: ReceivedCall | undefined): z.infer<typeof SentMessages> {
+  if (!call) throw new Error("OpenClaw received no such call");
+  return z.parse(SentMessages, call.messages);
 }

@@ -1,5 +1,7 @@
 /** SCF function URL events shaped as Tencent sends them (CONTRACT §3, SCF document 583/96099). */
 import { randomUUID } from "node:crypto";
+import type * as z from "zod/mini";
+import { JsonObject, parseAs } from "./json.js";
 
 export interface EventInput {
   method?: string;
@@ -35,7 +37,12 @@ export function urlEvent(input: EventInput) {
 
 export const scfContext = () => ({ request_id: randomUUID(), callbackWaitsForEmptyEventLoop: true });
 
-/** The parsed JSON body of a function's response. */
+/** The parsed JSON body of a function's response: any object (assertions pin down its fields). */
 export function bodyOf(res: { body: string }): Record<string, unknown> {
-  return JSON.parse(res.body) as Record<string, unknown>;
+  return parseAs(JsonObject, res.body);
+}
+
+/** The JSON body of a function's response, checked against one of the API's schemas. */
+export function bodyAs<S extends z.ZodMiniType>(res: { body: string }, schema: S): z.output<S> {
+  return parseAs(schema, res.body);
 }

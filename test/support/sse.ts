@@ -1,5 +1,5 @@
 import * as z from "zod/mini";
-import { type StreamEventName, StreamEvents } from "../../shared/schemas.js";
+import { type StreamEventData, type StreamEventName, StreamEvents } from "../../shared/schemas.js";
 
 /** An event our server names must carry that event's data exactly (shared/schemas.ts StreamEvents). */
 function checkedData(event: string, data: unknown): unknown {
@@ -44,4 +44,30 @@ export async function readEvents(res: Response, started = performance.now()): Pr
     }
   }
   return events;
+}
+
+// One parser per event, so that a generic event name still yields its own data type.
+const parsers: { [E in StreamEventName]: (data: unknown) => StreamEventData<E> } = {
+  delta: (data) => z.parse(StreamEvents.delta, data),
+  done: (data) => z.parse(StreamEvents.done, data),
+  error: (data) => z.parse(StreamEvents.error, data),
+};
+
+/** The data of every `name` event, typed by that event's schema. */
+export function dataOf<E extends StreamEventName>(events: SseEvent[], name: E): StreamEventData<E>[] {
+  const parse = parsers[name];
+  return events.filter((e) => e.event === name).map((e) => parse(e.data));
+}
+
+/** The reply's text: its `delta` pieces joined. */
+export const streamedText = (events: SseEvent[]): string =>
+  dataOf(events, "delta")
+    .map((d) => d.text)
+    .join("");
+
+/** The `done` event's data; the stream must end with it. */
+export function doneOf(events: SseEvent[]): StreamEventData<"done"> {
+  const last = events.at(-1);
+  if (last?.event !== "done") throw new Error(`the stream ended with ${JSON.stringify(last)}, not a done event`);
+  return parsers.done(last.data);
 }

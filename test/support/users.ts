@@ -1,7 +1,8 @@
 /** Logging users in through the real login function and the WeChat stand-in. */
 import { expect } from "vitest";
 import { main_handler as login } from "../../functions/login/index.js";
-import { bodyOf, urlEvent } from "./events.js";
+import { LoginResponse } from "../../shared/schemas.js";
+import { bodyAs, urlEvent } from "./events.js";
 import { forbidInLogs } from "./log-guard.js";
 
 let seq = 0;
@@ -12,7 +13,7 @@ export async function loginAs(name: string): Promise<string> {
   forbidInLogs(code);
   const res = await login(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   expect(res.statusCode, res.body).toBe(200);
-  const token = String(bodyOf(res).sessionKey);
+  const token = bodyAs(res, LoginResponse).sessionKey;
   forbidInLogs(token);
   return token;
 }

@@ -23,6 +23,10 @@
  */
 import { randomBytes } from "node:crypto";
 import http from "node:http";
+import * as z from "zod/mini";
+import { SESSION_STORAGE_KEY } from "../../../miniprogram/config";
+import { ChatRequest } from "../../../shared/schemas.js";
+import { parseAs } from "../../support/json.js";
 
 export interface RecordedRequest {
   method: string;
@@ -267,6 +271,16 @@ function settle<S, F>(o: Callbacks<S, F>, ok: boolean, result: unknown): void {
     o.complete?.(result as S | F);
   });
 }
+
+/** A recorded request's body, checked against the API's ChatRequest schema. */
+export const chatRequestOf = (r: RecordedRequest): ChatRequest => z.parse(ChatRequest, r.body);
+
+/** The session the client keeps in storage (miniprogram/api/session.ts). */
+const StoredSession = z.object({ sessionKey: z.string(), expiresAt: z.number() });
+
+/** The session token the client has stored; there must be one. */
+export const storedToken = (wx: WxStandin): string =>
+  parseAs(StoredSession, wx.storage.get(SESSION_STORAGE_KEY) ?? "").sessionKey;
 
 /** A fresh wx stand-in, installed as the global. */
 export function installWx(options: WxStandinOptions): WxStandin {

@@ -8,6 +8,7 @@ import { type ChildProcess, fork } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import path from "node:path";
 import { isolatedBundle } from "../../support/bundles.js";
+import { type LogLine, logLinesIn } from "../../support/logs.js";
 
 export interface Invocation {
   statusCode: number;
@@ -16,7 +17,7 @@ export interface Invocation {
   /** Handler time inside the instance, in milliseconds. */
   ms: number;
   /** JSON log lines the handler wrote to stdout during this invocation. */
-  logs: Record<string, unknown>[];
+  logs: LogLine[];
 }
 
 const HOST = `
@@ -89,10 +90,7 @@ export async function startFunctionHost(name: string, env: Record<string, string
         child.send({ id, event, env: perCall }, (e) => e && reject(e));
       });
       if (!reply.response || reply.ms === undefined) throw new Error(`${name} threw: ${reply.error}`);
-      const logs = reply.stdout
-        .split("\n")
-        .filter((l) => l.startsWith("{"))
-        .map((l) => JSON.parse(l) as Record<string, unknown>);
+      const logs = logLinesIn(reply.stdout);
       return { ...reply.response, ms: reply.ms, logs };
     },
     allLogs: () => everything,

@@ -6,6 +6,7 @@
  */
 import fc from "fast-check";
 import { type RouteDef, routes } from "../../../shared/routes.js";
+import { JsonObject, parseAs } from "../../support/json.js";
 
 /** Message and login-code texts carry these markers, so that a leak is findable in the logs. */
 export const MESSAGE_MARKER = "s3cr3t-msg-";
@@ -94,7 +95,7 @@ export function eventArbitrary(own: RouteDef, ctx: FuzzContext): fc.Arbitrary<un
         fc.constant(null),
         fc.string(),
         fc.array(fc.string()),
-        fc.constant(JSON.parse(`{"__proto__": {"x-wx-session": "${ctx.token}"}}`)),
+        fc.constant(parseAs(JsonObject, `{"__proto__": {"x-wx-session": "${ctx.token}"}}`)),
         fc.object(),
       ),
     },
@@ -233,7 +234,7 @@ export function eventArbitrary(own: RouteDef, ctx: FuzzContext): fc.Arbitrary<un
         fc.string(),
         fc.array(fc.anything(), { maxLength: 3 }),
         fc.anything(),
-        fc.constant(JSON.parse('{"__proto__": {"httpMethod": "POST", "path": "/api/chat"}}')),
+        fc.constant(parseAs(JsonObject, '{"__proto__": {"httpMethod": "POST", "path": "/api/chat"}}')),
       ),
     },
   );

@@ -23,7 +23,8 @@ startWebServer(
         throw new Error("thrown where no try can catch it");
       });
     } else if (req.url === "/held") {
-      process.stdout.write(`${JSON.stringify({ msg: "held request started" })}\n`);
+      // Plain text, not a log line: the test waits for it, and reads only the server's lines as logs.
+      process.stdout.write("held request started\n");
       await released;
     } else if (req.url === "/fail") {
       throw new Error("a handler bug, caught by the server");

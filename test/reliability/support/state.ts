@@ -1,9 +1,16 @@
 /** Logging in through the built login bundle, and the invariants every stored key must keep. */
+import * as z from "zod/mini";
 import type { RedisClient } from "../../../shared/redis/client.js";
 import { userKeyKind } from "../../../shared/redis/keys.js";
-import { urlEvent } from "../../support/events.js";
+import { LoginResponse } from "../../../shared/schemas.js";
+import { bodyAs, urlEvent } from "../../support/events.js";
+import { parseAs } from "../../support/json.js";
 import { storedKeys } from "../../support/stack.js";
 import type { BuiltHandler } from "./built.js";
+
+/** storedKeys' renderings: a hash as its fields, a sorted set as its members and scores in turn. */
+const HashDump = z.record(z.string(), z.string());
+const ZsetDump = z.array(z.string());
 
 let seq = 0;
 
@@ -12,7 +19,7 @@ export async function loginWith(login: BuiltHandler, name: string): Promise<stri
   const code = `${name}:${++seq}-${Math.random().toString(36).slice(2)}`;
   const res = await login(urlEvent({ method: "POST", path: "/api/auth/wx-login", body: { code } }));
   if (res.statusCode !== 200) throw new Error(`login failed: ${res.statusCode} ${res.body}`);
-  return String((JSON.parse(res.body) as { sessionKey: string }).sessionKey);
+  return bodyAs(res, LoginResponse).sessionKey;
 }
 
 /**
@@ -30,14 +37,14 @@ export async function invariantViolations(client: RedisClient, prefix: string): 
     const base = /^\{[0-9a-f]{16}\}:/.exec(name)?.[0] ?? "";
     if (!kind && !/^rl:|^wx:/.test(name)) problems.push(`key of no known kind: ${name}`);
     if (kind === "conversation") {
-      const fields = JSON.parse(k.dump) as Record<string, string>;
+      const fields = parseAs(HashDump, k.dump);
       if (!fields.key) problems.push(`conversation without upstream key: ${name}`);
     }
     if (kind === "messages" && !byName.has(k.key.slice(0, -":messages".length))) {
       problems.push(`turns without conversation: ${name}`);
     }
     if (kind === "conversations") {
-      const members = (JSON.parse(k.dump) as string[]).filter((_, i) => i % 2 === 0);
+      const members = parseAs(ZsetDump, k.dump).filter((_, i) => i % 2 === 0);
       for (const id of members) {
         if (!byName.has(`${prefix}${base}conv:${id}`))
           problems.push(`index entry without conversation: ${name} → ${id}`);

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { type BundleReport, buildFunction, functionNames, SSM_FILE } from "../../../scripts/build.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/standins/openclaw.js";
 import { type SsmStandin, startSsmStandin } from "../../../scripts/standins/ssm.js";
@@ -17,6 +18,7 @@ import { startWechatStandin, type WechatStandin } from "../../../scripts/standin
 import { SECRET_SOURCES } from "../../../shared/config.js";
 import { variablesOfFunction } from "../../../shared/needs.js";
 import { urlEvent } from "../../support/events.js";
+import { parseAs } from "../../support/json.js";
 import { readEvents } from "../../support/sse.js";
 import { setEnv, TEST_APPID, testRedisEnv, uniquePrefix } from "../../support/stack.js";
 import { loginAs } from "../../support/users.js";
@@ -71,6 +73,12 @@ function isolated(name: string, { withSsm = true } = {}): string {
   return dir;
 }
 
+/** What the process below reports: main_handler's answers, and whether ssm.js was loaded. */
+const Invoked = z.object({
+  out: z.array(z.object({ statusCode: z.number(), body: z.string() })),
+  ssmLoaded: z.boolean(),
+});
+
 /** Invokes index.js's main_handler in a new process; also says whether ssm.js was ever loaded. */
 async function invoke(dir: string, events: unknown[], env: Record<string, string>) {
   const script = `
@@ -86,7 +94,7 @@ async function invoke(dir: string, events: unknown[], env: Record<string, string
     cwd: dir,
     env: { PATH: process.env.PATH ?? "", EVENTS: JSON.stringify(events), ...env },
   });
-  const parsed = JSON.parse(stderr) as { out: Array<{ statusCode: number; body: string }>; ssmLoaded: boolean };
+  const parsed = parseAs(Invoked, stderr);
   return { ...parsed, stdout };
 }
 

@@ -10,7 +10,8 @@ import { main_handler as login } from "../../../functions/login/index.js";
 import { type OpenClawStandin, startOpenClawStandin } from "../../../scripts/standins/openclaw.js";
 import { type SsmStandin, startSsmStandin } from "../../../scripts/standins/ssm.js";
 import { startWechatStandin, type WechatStandin } from "../../../scripts/standins/wechat.js";
-import { bodyOf, urlEvent } from "../../support/events.js";
+import { LoginResponse } from "../../../shared/schemas.js";
+import { bodyAs, bodyOf, urlEvent } from "../../support/events.js";
 import { forbidInLogs, suiteLogs } from "../../support/log-guard.js";
 import { setEnv, TEST_APPID, testRedisEnv, uniquePrefix } from "../../support/stack.js";
 
@@ -78,7 +79,7 @@ beforeEach(() => {
 async function loginOk(): Promise<string> {
   const res = await login(loginEvent());
   expect(res.statusCode, res.body).toBe(200);
-  const token = String(bodyOf(res).sessionKey);
+  const token = bodyAs(res, LoginResponse).sessionKey;
   forbidInLogs(token);
   return token;
 }

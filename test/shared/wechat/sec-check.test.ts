@@ -4,6 +4,7 @@
  */
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import * as z from "zod/mini";
 import { startWechatStandin, type WechatStandin } from "../../../scripts/standins/wechat.js";
 import {
   insidePair,
@@ -12,6 +13,8 @@ import {
   SEC_CHECK_OVERLAP,
   windowsOf,
 } from "../../../shared/wechat/sec-check.js";
+import { MsgSecCheckReply } from "../../../shared/wechat/wire.js";
+import { jsonOf } from "../../support/json.js";
 import { TEST_APPID, TEST_SECRET } from "../../support/stack.js";
 
 /** Text of ASCII, CJK and astral characters (emoji), so cuts meet surrogate pairs often. */
@@ -81,6 +84,9 @@ describe("windowsOf", () => {
   });
 });
 
+/** A stable_token reply that did issue a token. */
+const IssuedToken = z.object({ access_token: z.string() });
+
 describe("the WeChat stand-in's msgSecCheck", () => {
   let wechat: WechatStandin;
   beforeAll(async () => {
@@ -93,12 +99,12 @@ describe("the WeChat stand-in's msgSecCheck", () => {
       method: "POST",
       body: JSON.stringify({ grant_type: "client_credential", appid: TEST_APPID, secret: TEST_SECRET }),
     });
-    const { access_token } = (await tokenRes.json()) as { access_token: string };
+    const { access_token } = await jsonOf(tokenRes, IssuedToken);
     const res = await fetch(`${wechat.url}/wxa/msg_sec_check?access_token=${access_token}`, {
       method: "POST",
       body: JSON.stringify({ content, version: 2, scene: 2, openid: "o-test" }),
     });
-    return ((await res.json()) as { result?: { suggest?: string } }).result?.suggest;
+    return (await jsonOf(res, MsgSecCheckReply)).result?.suggest;
   };
 
   it("flags a word only when one call holds all of it", async () => {
